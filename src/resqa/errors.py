@@ -1,0 +1,41 @@
+"""A small error vocabulary; the CLI and the page translate these into one-line messages."""
+
+
+class ResqaError(Exception):
+    """Base class: a user-facing problem with a message that names the fix."""
+
+    exit_code = 1
+
+
+class InputError(ResqaError):
+    """A question or argument resqa cannot accept (empty, too long, malformed)."""
+
+    exit_code = 2
+
+
+class LoadError(ResqaError):
+    """A source file could not be read or parsed."""
+
+
+class IndexMissingError(ResqaError):
+    """No index where one was expected."""
+
+    exit_code = 3
+
+
+class IndexMismatchError(ResqaError):
+    """The index was built with other settings (embedder, parser version)."""
+
+    exit_code = 3
+
+
+class IndexBusyError(ResqaError):
+    """Another ingest holds the index lock."""
+
+    exit_code = 4
+
+
+class BackendError(ResqaError):
+    """An external service (Chroma server, LLM endpoint) failed or went away."""
+
+    exit_code = 5

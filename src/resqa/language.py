@@ -1,0 +1,64 @@
+"""Guess a text's language from its function words; the word lists live in data/language.toml."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+
+from resqa.clean import fold
+
+SUPPORTED = ("fr", "en", "es", "de")
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+
+@cache
+def _data() -> dict:
+    with resources.files("resqa.data").joinpath("language.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def stopwords(lang: str) -> frozenset[str]:
+    words = _data()["stopwords"].get(lang, "")
+    return frozenset(fold(w) for w in words.split())
+
+
+@cache
+def all_stopwords() -> frozenset[str]:
+    return frozenset().union(*(stopwords(lang) for lang in SUPPORTED))
+
+
+def followup_cues(lang: str) -> tuple[str, ...]:
+    return tuple(_data()["followup"].get(lang, ()))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens; elided articles ("l'exploitation") are split off."""
+    out: list[str] = []
+    for w in _WORD.findall(fold(text)):
+        out.extend(p for p in w.split("'") if p)
+    return out
+
+
+def detect(text: str, default: str = "en") -> str:
+    """The supported language whose function words cover most of the text's words."""
+    toks = words(text)
+    if not toks:
+        return default
+    best, best_score = default, 0.0
+    for lang in SUPPORTED:
+        sw = stopwords(lang)
+        score = sum(1 for t in toks if t in sw) / len(toks)
+        if score > best_score:
+            best, best_score = lang, score
+    # Accented letters and typographic hints settle short, function-word-poor questions.
+    if best_score == 0.0:
+        if re.search(r"[éèêàçùœ]", text.lower()):
+            return "fr"
+        if re.search(r"[ñ¿¡]", text.lower()):
+            return "es"
+        if re.search(r"[äöüß]", text.lower()):
+            return "de"
+    return best

@@ -1,0 +1,161 @@
+"""Files (txt, md, pdf, jsonl) -> Document records. One bad file never stops the others."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from resqa.errors import LoadError
+from resqa.model import Document
+
+SUFFIXES = (".txt", ".md", ".pdf", ".jsonl")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+_REF = re.compile(r"\b[A-Z]{2,5}(?:[-/][A-Z0-9]{1,6}){0,4}[-/]RES[-/]\d{1,4}(?:[-/][A-Z0-9]{1,6})?\b")
+_SUBJECT = re.compile(r"^\s*(?:Objet|OBJET|Subject|SUBJECT|Asunto|ASUNTO|Betreff|Sujet)\s*:\s*(.+?)\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: tuple[Document, ...]
+    failures: tuple[tuple[str, str], ...]  # (source, reason)
+
+
+def content_hash(text: str, title: str = "", metadata: dict | None = None) -> str:
+    h = hashlib.sha256()
+    h.update(text.encode("utf-8"))
+    h.update(b"\x00" + title.encode("utf-8"))
+    h.update(b"\x00" + json.dumps(metadata or {}, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return h.hexdigest()
+
+
+def reference_code(text: str) -> str | None:
+    """The resolution's reference (e.g. GA-2021-89-RES-09), if its header names one."""
+    head = text[:1500]
+    m = _REF.search(head)
+    return m.group(0).replace("/", "-") if m else None
+
+
+def guess_title(text: str, fallback: str) -> str:
+    m = _SUBJECT.search(text[:3000])
+    if m:
+        return m.group(1).strip()
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return fallback
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "document"
+
+
+def make_document(text: str, source: str, fallback_id: str, title: str | None = None,
+                  metadata: dict | None = None, doc_id: str | None = None) -> Document:
+    if not text.strip():
+        raise LoadError(f"{source}: the document is empty")
+    if "\x00" in text:
+        raise LoadError(f"{source}: binary content (NUL bytes), not a text document")
+    metadata = dict(metadata or {})
+    title = title or guess_title(text, fallback_id)
+    doc_id = doc_id or reference_code(text) or _slug(fallback_id)
+    return Document(doc_id=doc_id, title=title, text=text, source=source,
+                    content_hash=content_hash(text, title, metadata), metadata=metadata)
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{path}: not UTF-8 text (byte {exc.start}); re-save it as UTF-8") from exc
+
+
+def _read_pdf(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path), strict=False)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AssertionError) as exc:
+        raise LoadError(f"{path}: unreadable PDF ({type(exc).__name__}: {exc})") from exc
+    # A form feed between pages: cleaning treats it as whitespace, offsets stay exact.
+    return "\n\f\n".join(pages)
+
+
+def _read_jsonl(path: Path) -> Iterator[Document | LoadError]:
+    text = _read_text(path)
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+                raise ValueError('expected an object with a "text" string')
+            rid = str(rec.get("id") or f"{path.stem}-{lineno}")
+            meta = rec.get("metadata") or {}
+            if not isinstance(meta, dict):
+                raise ValueError('"metadata" must be an object')
+            yield make_document(rec["text"], where, rid, title=rec.get("title"),
+                                metadata=meta, doc_id=_slug(rid) if rec.get("id") else None)
+        except (ValueError, LoadError) as exc:
+            yield LoadError(f"{where}: {exc}")
+
+
+def load_file(path: Path) -> Iterator[Document | LoadError]:
+    """Yield the file's documents, or LoadErrors for the parts that could not be read."""
+    try:
+        if not path.is_file():
+            raise LoadError(f"{path}: not a file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(f"{path}: {size} bytes is over the {MAX_FILE_BYTES} byte limit")
+        suffix = path.suffix.lower()
+        if suffix == ".jsonl":
+            yield from _read_jsonl(path)
+            return
+        if suffix == ".pdf":
+            text = _read_pdf(path)
+        elif suffix in (".txt", ".md"):
+            text = _read_text(path)
+        else:
+            raise LoadError(f"{path}: unsupported type {suffix or '(none)'}; use {', '.join(SUFFIXES)}")
+        yield make_document(text, str(path), path.stem, metadata={"file": path.name})
+    except LoadError as exc:
+        yield exc
+    except OSError as exc:
+        yield LoadError(f"{path}: cannot read ({exc.strerror or exc})")
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files under the given paths, sorted, keeping only supported types from folders."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def load_paths(paths: Iterable[Path]) -> LoadResult:
+    docs: list[Document] = []
+    failures: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for path in expand(paths):
+        for item in load_file(path):
+            if isinstance(item, LoadError):
+                failures.append((str(path), str(item)))
+                continue
+            if item.doc_id in seen:  # e.g. the French and English texts of one resolution
+                item = replace(item, doc_id=f"{item.doc_id}~{_slug(Path(item.source).stem)}")
+            seen[item.doc_id] = item.source
+            docs.append(item)
+    if not docs and not failures:
+        failures.append((", ".join(str(p) for p in paths), "no .txt, .md, .pdf or .jsonl files found"))
+    return LoadResult(tuple(docs), tuple(failures))

@@ -1,0 +1,108 @@
+"""The plain records that flow between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source file. `text` is the raw text exactly as read."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str  # file path or jsonl line reference
+    content_hash: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One retrievable unit: a resolution clause, or a generic chunk.
+
+    `text` is the cleaned clause text (line breaks joined, spacing normalised);
+    `start`/`end` are offsets into the owning Document's raw text.
+    """
+
+    clause_id: str  # e.g. "GA-2021-89-RES-09/op-2"
+    doc_id: str
+    doc_title: str
+    kind: str  # header | subject | opening | preamble | operative | adoption | chunk
+    ordinal: int  # 1-based within its kind
+    label: str  # the opening keyword ("DEMANDE INSTAMMENT"), or "" for chunks
+    language: str
+    text: str
+    start: int
+    end: int
+    position: int  # 0-based order in the document
+    label_meaning: str = ""  # e.g. "urges" (English gloss of the label)
+    segments: tuple[str, ...] = ()  # quotable sub-spans of `text`, each verbatim
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A clause returned by retrieval, with fused and per-retriever scores."""
+
+    clause: Clause
+    score: float
+    dense: float = 0.0  # best cosine of the clause or one of its segments
+    lexical: float = 0.0  # BM25 score
+    rank_dense: int | None = None
+    rank_lexical: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    clause: Clause
+    quote: str
+    verified: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "document": self.clause.doc_id,
+            "document_title": self.clause.doc_title,
+            "clause": self.clause.clause_id,
+            "kind": self.clause.kind,
+            "label": self.clause.label,
+            "quote": self.quote,
+            "text": self.clause.text,
+            "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    language: str
+    answerable: bool
+    text: str  # markdown with [n] markers
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Citation, ...] = ()
+    reason: str = ""  # why it refused, or what it rests on
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answerable": self.answerable,
+            "answer": self.text,
+            "citations": [c.to_json() for c in self.citations],
+            "related": [c.to_json() for c in self.related],
+            "reason": self.reason,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    documents: int = 0
+    clauses: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()  # (source, reason)
