@@ -41,6 +41,10 @@ class Clause:
     segments: tuple[str, ...] = ()  # quotable sub-spans of `text`, each verbatim
 
 
+def clause_from_dict(d: dict[str, Any]) -> Clause:
+    return Clause(**{**d, "segments": tuple(d.get("segments", ()))})
+
+
 @dataclass(frozen=True)
 class Hit:
     """A clause returned by retrieval, with fused and per-retriever scores."""

@@ -1,0 +1,437 @@
+"""The only module that talks to Chroma and llama-index storage.
+
+Layout in Chroma (embedded `PersistentClient`, or `HttpClient` for a shared server):
+- `<name>_clauses`: one record per clause (embedded with its gloss) and one per quotable segment
+  of a multi-segment clause, written through llama-index's ChromaVectorStore. Each record carries
+  the content hash of its document version. The collection's metadata is the index manifest:
+  embedder, dimension, parser version.
+- `<name>_documents`: the registry, one record per document: its current content hash, title,
+  source and metadata. A document's new clauses are written first, then its registry record is
+  switched to the new hash in one write, then the old clauses are deleted. Readers only see
+  clauses whose hash matches the registry, so a crash at any point leaves every document either
+  wholly old or wholly new, and the next ingest finishes the job.
+
+The lexical index and the clause catalogue are a cache derived from Chroma, kept on local disk
+under `<index_dir>/cache/<generation>`; every client rebuilds its own from the shared store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from resqa import clauses as clause_parser
+from resqa.config import PARSER_VERSION, Settings
+from resqa.embed import Embedder
+from resqa.errors import BackendError, IndexBusyError, IndexMismatchError, IndexMissingError, ResqaError
+from resqa.lexical import LexicalIndex, tokens_for_clause
+from resqa.model import Clause, Document, IngestReport, clause_from_dict
+
+SCHEMA = 1
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    doc_id: str
+    title: str
+    content_hash: str
+    source: str
+    language: str
+    counts: dict[str, int] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def embed_text(clause: Clause) -> str:
+    """What a clause record is embedded from: its gloss, then its text."""
+    g = clause_parser.gloss(clause)
+    return f"{g}\n{clause.text}" if g else clause.text
+
+
+def _ehash(text: str, embedder: Embedder) -> str:
+    return hashlib.sha1(f"{embedder.name}\x00{text}".encode()).hexdigest()
+
+
+@contextlib.contextmanager
+def _chroma_errors(where: str) -> Iterator[None]:
+    try:
+        yield
+    except ResqaError:
+        raise
+    except Exception as exc:  # chromadb raises many types; name the fix, never a traceback
+        name = type(exc).__name__
+        text = str(exc)
+        if any(s in (name + text) for s in ("Connect", "connect", "Timeout", "refused", "Unavailable")):
+            raise BackendError(f"the Chroma server is not answering ({where}: {name}); "
+                               "start it, or unset RESQA_CHROMA_URL to use the local index") from exc
+        raise BackendError(f"Chroma failed during {where}: {name}: {text[:300]}") from exc
+
+
+class ClauseIndex:
+    """A Chroma-backed clause index with its lexical side and clause catalogue."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, *, create: bool = False) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.cache_root = Path(settings.index_dir) / "cache"
+        self._lock = threading.RLock()
+        self._generation: str | None = None
+        self.clauses: dict[str, Clause] = {}
+        self.docs: dict[str, DocInfo] = {}
+        self.lexical: LexicalIndex | None = None
+        self._by_doc: dict[str, list[str]] = {}
+        with _chroma_errors("opening the index"):
+            self._client = self._make_client(create)
+            self._open_collections(create)
+        self.refresh()
+
+    # ------------------------------------------------------------------ opening
+    def _make_client(self, create: bool) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url
+        if url:
+            u = urlparse(url if "://" in url else f"http://{url}")
+            return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
+                                       ssl=u.scheme == "https", settings=chroma_settings)
+        path = Path(self.settings.index_dir) / "chroma"
+        if not create and not (path / "chroma.sqlite3").exists():
+            raise IndexMissingError(f"no index at {self.settings.index_dir} — run `resqa ingest` first")
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return {"resqa_schema": SCHEMA, "embedder": self.embedder.name, "dim": self.embedder.dim,
+                "parser_version": PARSER_VERSION}
+
+    def _open_collections(self, create: bool) -> None:
+        from chromadb.errors import NotFoundError
+
+        name = self.settings.collection
+        try:
+            self._clauses = self._client.get_collection(f"{name}_clauses", embedding_function=None)
+            self._registry = self._client.get_collection(f"{name}_documents", embedding_function=None)
+        except (NotFoundError, ValueError):
+            if not create:
+                where = self.settings.chroma_url or self.settings.index_dir
+                raise IndexMissingError(f"no resqa index in {where} — run `resqa ingest` first") from None
+            self._clauses = self._client.get_or_create_collection(
+                f"{name}_clauses", embedding_function=None, metadata=self.manifest,
+                configuration={"hnsw": {"space": "cosine"}})
+            self._registry = self._client.get_or_create_collection(
+                f"{name}_documents", embedding_function=None, metadata={"resqa_schema": SCHEMA})
+        found = {k: (self._clauses.metadata or {}).get(k) for k in self.manifest}
+        if found != self.manifest:
+            diff = ", ".join(f"{k}: index has {found[k]!r}, resqa uses {v!r}"
+                             for k, v in self.manifest.items() if found[k] != v)
+            raise IndexMismatchError(f"the index was built with other settings ({diff}) — "
+                                     "rebuild it with `resqa ingest --rebuild`")
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self._store = ChromaVectorStore(chroma_collection=self._clauses)
+
+    @classmethod
+    def drop(cls, settings: Settings) -> None:
+        """Delete the index (for --rebuild): both collections and the local cache."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        if settings.chroma_url:
+            u = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+            client = chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
+                                         settings=ChromaSettings(anonymized_telemetry=False))
+            with _chroma_errors("dropping the index"):
+                for suffix in ("_clauses", "_documents"):
+                    with contextlib.suppress(Exception):
+                        client.delete_collection(settings.collection + suffix)
+            shutil.rmtree(Path(settings.index_dir) / "cache", ignore_errors=True)
+        else:
+            shutil.rmtree(settings.index_dir, ignore_errors=True)
+
+    # ------------------------------------------------------------------ catalogue
+    def _read_registry(self) -> dict[str, DocInfo]:
+        with _chroma_errors("reading the document registry"):
+            got = self._registry.get(include=["metadatas"])
+        docs = {}
+        for rid, meta in zip(got["ids"], got["metadatas"] or []):
+            meta = meta or {}
+            docs[rid] = DocInfo(doc_id=rid, title=str(meta.get("title", rid)),
+                                content_hash=str(meta.get("hash", "")), source=str(meta.get("source", "")),
+                                language=str(meta.get("language", "")),
+                                counts=json.loads(str(meta.get("counts", "{}"))),
+                                metadata=json.loads(str(meta.get("metadata", "{}"))))
+        return docs
+
+    @staticmethod
+    def _generation_of(docs: dict[str, DocInfo]) -> str:
+        key = "\n".join(f"{d}:{i.content_hash}" for d, i in sorted(docs.items()))
+        return hashlib.sha1(f"{PARSER_VERSION}\n{key}".encode()).hexdigest()[:16]
+
+    def refresh(self) -> bool:
+        """Reload the catalogue if another process changed the index; True if it changed."""
+        docs = self._read_registry()
+        gen = self._generation_of(docs)
+        with self._lock:
+            if gen == self._generation:
+                return False
+            cache = self.cache_root / gen
+            if (cache / "clauses.json").exists() and (cache / "lexical" / "ids.json").exists():
+                try:
+                    clauses = [clause_from_dict(c)
+                               for c in json.loads((cache / "clauses.json").read_text(encoding="utf-8"))]
+                    lexical = LexicalIndex.load(cache / "lexical")
+                except (OSError, ValueError, TypeError, KeyError):
+                    clauses, lexical = self._rebuild_cache(docs, cache)
+            else:
+                clauses, lexical = self._rebuild_cache(docs, cache)
+            self.docs = docs
+            self.clauses = {c.clause_id: c for c in clauses}
+            self._by_doc = {}
+            for c in sorted(clauses, key=lambda c: (c.doc_id, c.position)):
+                self._by_doc.setdefault(c.doc_id, []).append(c.clause_id)
+            self.lexical = lexical
+            self._generation = gen
+            return True
+
+    def _iter_records(self, where: dict, include: list[str]) -> Iterator[tuple[str, dict, str]]:
+        page = 2000
+        offset = 0
+        while True:
+            with _chroma_errors("reading clauses"):
+                got = self._clauses.get(where=where, include=include, limit=page, offset=offset)
+            ids = got["ids"]
+            for i, rid in enumerate(ids):
+                yield rid, (got["metadatas"] or [{}] * len(ids))[i], (got.get("documents") or [""] * len(ids))[i]
+            if len(ids) < page:
+                return
+            offset += page
+
+    def _rebuild_cache(self, docs: dict[str, DocInfo], cache: Path) -> tuple[list[Clause], LexicalIndex]:
+        out: list[Clause] = []
+        for _rid, meta, _doc in self._iter_records({"record": "clause"}, ["metadatas"]):
+            info = docs.get(str(meta.get("resqa_doc")))
+            if info is None or meta.get("doc_hash") != info.content_hash:
+                continue  # an old or unfinished version: invisible to readers
+            out.append(clause_from_dict(json.loads(str(meta["clause_json"]))))
+        out.sort(key=lambda c: (c.doc_id, c.position))
+        lexical = LexicalIndex.build([c.clause_id for c in out],
+                                     [tokens_for_clause(c.text, c.language, clause_parser.gloss(c)) for c in out])
+        try:
+            tmp = cache.with_name(cache.name + f".tmp{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            (tmp / "clauses.json").write_text(json.dumps([asdict(c) for c in out], ensure_ascii=False),
+                                              encoding="utf-8")
+            lexical.save(tmp / "lexical")
+            if not cache.exists():
+                tmp.rename(cache)
+            shutil.rmtree(tmp, ignore_errors=True)
+            for old in self.cache_root.iterdir():
+                if old.name != cache.name and not old.name.startswith(cache.name):
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass  # a read-only cache folder costs a rebuild per start, not an error
+        return out, lexical
+
+    # ------------------------------------------------------------------ reading
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        return [self.clauses[c] for c in self._by_doc.get(doc_id, [])]
+
+    def neighbours(self, clause_id: str, width: int = 1) -> list[Clause]:
+        c = self.clauses[clause_id]
+        ids = self._by_doc.get(c.doc_id, [])
+        i = ids.index(clause_id)
+        return [self.clauses[x] for x in ids[max(0, i - width): i + width + 1]]
+
+    def dense(self, query_vec: np.ndarray, k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """Clause ids by best cosine of the clause record or one of its segments."""
+        from llama_index.core.vector_stores import (FilterOperator, MetadataFilter, MetadataFilters,
+                                                    VectorStoreQuery)
+
+        filters = None
+        if doc_ids is not None:
+            if not doc_ids:
+                return []
+            filters = MetadataFilters(filters=[MetadataFilter(key="resqa_doc", value=sorted(doc_ids),
+                                                              operator=FilterOperator.IN)])
+        n = max(1, min(k * 4, self._clauses.count()))
+        query = VectorStoreQuery(query_embedding=query_vec.tolist(), similarity_top_k=n, filters=filters)
+        with _chroma_errors("searching"):
+            res = self._store.query(query)
+        best: dict[str, float] = {}
+        for node, sim in zip(res.nodes or [], res.similarities or []):
+            meta = node.metadata
+            info = self.docs.get(str(meta.get("resqa_doc")))
+            cid = str(meta.get("clause_id"))
+            if info is None or meta.get("doc_hash") != info.content_hash or cid not in self.clauses:
+                continue
+            cos = 1.0 + float(np.log(max(sim, 1e-9)))  # the store reports exp(-cosine distance)
+            best[cid] = max(best.get(cid, -1.0), cos)
+        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+
+    def segment_vectors(self, clause: Clause) -> np.ndarray | None:
+        """Embeddings of a clause's segments, in order (None for single-segment clauses)."""
+        if len(clause.segments) < 2:
+            return None
+        h = self.docs[clause.doc_id].content_hash[:12]
+        ids = [f"{clause.clause_id}#{h}:s{i}" for i in range(len(clause.segments))]
+        with _chroma_errors("reading segment vectors"):
+            got = self._clauses.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"]))
+        if len(by_id) != len(ids):
+            return None
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
+    def info(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for c in self.clauses.values():
+            counts[c.kind] = counts.get(c.kind, 0) + 1
+        return {"index": self.settings.chroma_url or str(self.settings.index_dir),
+                "collection": self.settings.collection, **self.manifest,
+                "documents": [{"id": d.doc_id, "title": d.title, "language": d.language,
+                               "source": d.source, "clauses": d.counts, "metadata": d.metadata}
+                              for d in sorted(self.docs.values(), key=lambda d: d.doc_id)],
+                "clauses_by_kind": counts, "generation": self._generation}
+
+    # ------------------------------------------------------------------ writing
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        path = Path(self.settings.index_dir) / "ingest.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+")
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "?"
+                raise IndexBusyError(f"another ingest is running on {self.settings.index_dir} "
+                                     f"(pid {holder}); wait for it to finish") from None
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            yield
+        finally:
+            fh.close()
+
+    def ingest(self, documents: Iterable[Document], *, prune_sources: Iterable[Path] = (),
+               progress: Progress | None = None) -> IngestReport:
+        """Add new and changed documents, drop those removed from `prune_sources` folders."""
+        docs = list(documents)
+        with self.writer_lock():
+            registry = self._read_registry()
+            stats = {"documents": 0, "clauses": 0, "embedded": 0, "reused": 0, "removed": 0}
+            todo = [d for d in docs if d.doc_id not in registry
+                    or registry[d.doc_id].content_hash != d.content_hash]
+            todo_ids = {d.doc_id for d in todo}
+            for d in docs:
+                if d.doc_id not in todo_ids:
+                    stats["documents"] += 1
+                    stats["clauses"] += sum(registry[d.doc_id].counts.values())
+            for n, doc in enumerate(todo):
+                if progress:
+                    progress(n, len(todo), doc.doc_id)
+                emb, reused, count = self._write_document(doc)
+                stats["documents"] += 1
+                stats["clauses"] += count
+                stats["embedded"] += emb
+                stats["reused"] += reused
+            stats["removed"] = self._prune(registry, docs, prune_sources)
+            if progress:
+                progress(len(todo), len(todo), "done")
+        self.refresh()
+        return IngestReport(**stats)
+
+    def _prune(self, registry: dict[str, DocInfo], docs: list[Document], sources: Iterable[Path]) -> int:
+        roots = [Path(s).resolve() for s in sources]
+        keep = {d.doc_id for d in docs}
+        gone = []
+        for info in registry.values():
+            src = Path(info.source.split(":")[0]).resolve() if info.source else None
+            if info.doc_id not in keep and src is not None and any(r == src or r in src.parents for r in roots):
+                gone.append(info.doc_id)
+        for doc_id in gone:
+            self.remove(doc_id)
+        return len(gone)
+
+    def remove(self, doc_id: str) -> None:
+        with _chroma_errors("removing a document"):
+            self._registry.delete(ids=[doc_id])  # invisible first, then cleaned up
+            self._clauses.delete(where={"resqa_doc": doc_id})
+
+    def _write_document(self, doc: Document) -> tuple[int, int, int]:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        clauses = clause_parser.parse(doc)
+        h = doc.content_hash[:12]
+        texts: list[tuple[str, str, dict[str, Any]]] = []  # (record id, embed text, metadata)
+        for c in clauses:
+            base = {"resqa_doc": doc.doc_id, "doc_hash": doc.content_hash, "clause_id": c.clause_id,
+                    "kind": c.kind, "language": c.language}
+            texts.append((f"{c.clause_id}#{h}", embed_text(c),
+                          {**base, "record": "clause", "label": c.label, "position": c.position,
+                           "clause_json": json.dumps(asdict(c), ensure_ascii=False)}))
+            if len(c.segments) > 1:
+                for i, seg in enumerate(c.segments):
+                    texts.append((f"{c.clause_id}#{h}:s{i}", seg, {**base, "record": "segment", "segment": i}))
+        # Reuse vectors of records whose embedded text did not change (edits touch few clauses).
+        old = {}
+        for _rid, meta, _ in self._iter_records({"resqa_doc": doc.doc_id}, ["metadatas"]):
+            if meta.get("ehash"):
+                old[str(meta["ehash"])] = _rid
+        ehashes = [_ehash(t, self.embedder) for _, t, _ in texts]
+        vectors: dict[str, list[float]] = {}
+        reuse_ids = [old[e] for e in ehashes if e in old]
+        if reuse_ids:
+            with _chroma_errors("reading vectors"):
+                got = self._clauses.get(ids=reuse_ids, include=["embeddings", "metadatas"])
+            for meta, vec in zip(got["metadatas"], got["embeddings"]):
+                vectors[str(meta["ehash"])] = list(map(float, vec))
+        missing = [(e, t) for e, (_, t, _) in zip(ehashes, texts) if e not in vectors]
+        if missing:
+            new = self.embedder.embed_passages([t for _, t in missing])
+            for (e, _), v in zip(missing, new):
+                vectors[e] = v.tolist()
+        clause_text = {c.clause_id: c.text for c in clauses}
+        nodes = []
+        for (rid, text, meta), e in zip(texts, ehashes):
+            # Chroma stores the verbatim clause (or segment) text; the gloss only shapes the vector.
+            node = TextNode(id_=rid, text=text if meta["record"] == "segment" else clause_text[meta["clause_id"]],
+                            metadata={**meta, "ehash": e}, embedding=vectors[e],
+                            excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.doc_id)
+            nodes.append(node)
+        with _chroma_errors("writing clauses"):
+            ids = [n.node_id for n in nodes]
+            existing = set(self._clauses.get(ids=ids, include=[])["ids"]) if ids else set()
+            fresh = [n for n in nodes if n.node_id not in existing]  # a resumed ingest skips what landed
+            if fresh:
+                self._store.add(fresh)
+            counts: dict[str, int] = {}
+            for c in clauses:
+                counts[c.kind] = counts.get(c.kind, 0) + 1
+            lang = clauses[0].language if clauses else ""
+            flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
+            self._registry.upsert(ids=[doc.doc_id], embeddings=[[1.0]], documents=[doc.title], metadatas=[{
+                "title": doc.title, "hash": doc.content_hash, "source": doc.source, "language": lang,
+                "counts": json.dumps(counts), "metadata": json.dumps(doc.metadata, ensure_ascii=False),
+                "parser_version": PARSER_VERSION, **flat}])
+            self._clauses.delete(where={"$and": [{"resqa_doc": doc.doc_id},
+                                                 {"doc_hash": {"$ne": doc.content_hash}}]})
+        return len(missing), len(texts) - len(missing), len(clauses)

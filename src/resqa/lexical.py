@@ -1,0 +1,100 @@
+"""The lexical side of retrieval: BM25 (bm25s) over folded, stemmed words.
+
+Clauses are stemmed in their own language; their gloss (kind and keyword meaning in several
+languages) and questions are stemmed with every supported stemmer, so an English question meets
+the English gloss of a French clause ("urges" ~ DEMANDE INSTAMMENT).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from resqa import language
+
+_STEMMER_NAMES = {"fr": "french", "en": "english", "es": "spanish", "de": "german"}
+_LOCK = threading.Lock()  # PyStemmer objects are not safe to share between threads
+
+
+@cache
+def _stemmer(lang: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+
+
+def _content_words(text: str) -> list[str]:
+    stop = language.all_stopwords()
+    return [w for w in language.words(text) if w not in stop and (len(w) > 1 or w.isdigit())]
+
+
+def tokens_for_clause(text: str, lang: str, gloss: str = "") -> list[str]:
+    with _LOCK:
+        toks = _stemmer(lang).stemWords(_content_words(text))
+        for g in _content_words(gloss):
+            toks.extend(sorted({_stemmer(la).stemWord(g) for la in _STEMMER_NAMES}))
+    return toks
+
+
+def tokens_for_query(text: str) -> list[str]:
+    out: list[str] = []
+    with _LOCK:
+        for w in _content_words(text):
+            for s in sorted({_stemmer(la).stemWord(w) for la in _STEMMER_NAMES}):
+                if s not in out:
+                    out.append(s)
+    return out
+
+
+class LexicalIndex:
+    """BM25 over an ordered list of clause ids; saved as bm25s arrays plus ids.json."""
+
+    def __init__(self, ids: list[str], bm25) -> None:
+        self.ids = ids
+        self._bm25 = bm25
+
+    @classmethod
+    def build(cls, ids: list[str], token_lists: list[list[str]]) -> LexicalIndex:
+        import bm25s
+
+        if not ids:
+            return cls([], None)
+        bm25 = bm25s.BM25()
+        # An empty token list would make bm25s drop the row; keep rows aligned with ids.
+        bm25.index([t or ["\u2205"] for t in token_lists], show_progress=False)
+        return cls(list(ids), bm25)
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+        if path.exists():
+            import shutil
+
+            shutil.rmtree(path)
+        tmp.rename(path)  # readers see the old folder or the new one, never half of one
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex:
+        import bm25s
+
+        ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
+        return cls(ids, bm25s.BM25.load(str(path), show_progress=False) if ids else None)
+
+    def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if not self.ids or not query_tokens or self._bm25 is None:
+            return []
+        scores = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+        if allowed is not None:
+            mask = np.fromiter((i in allowed for i in self.ids), dtype=bool, count=len(self.ids))
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(self.ids))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
