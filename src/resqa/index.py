@@ -260,8 +260,7 @@ class ClauseIndex:
 
     def dense(self, query_vec: np.ndarray, k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """Clause ids by best cosine of the clause record or one of its segments."""
-        from llama_index.core.vector_stores import (FilterOperator, MetadataFilter, MetadataFilters,
-                                                    VectorStoreQuery)
+        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
 
         filters = None
         if doc_ids is not None:

@@ -30,6 +30,11 @@ def all_stopwords() -> frozenset[str]:
     return frozenset().union(*(stopwords(lang) for lang in SUPPORTED))
 
 
+@cache
+def frame_words() -> frozenset[str]:
+    return frozenset(fold(w) for w in _data()["frame"]["words"].split())
+
+
 def followup_cues(lang: str) -> tuple[str, ...]:
     return tuple(_data()["followup"].get(lang, ()))
 

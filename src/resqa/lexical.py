@@ -42,8 +42,11 @@ def tokens_for_clause(text: str, lang: str, gloss: str = "") -> list[str]:
 
 def tokens_for_query(text: str) -> list[str]:
     out: list[str] = []
+    frame = language.frame_words()
     with _LOCK:
         for w in _content_words(text):
+            if w in frame:
+                continue
             for s in sorted({_stemmer(la).stemWord(w) for la in _STEMMER_NAMES}):
                 if s not in out:
                     out.append(s)

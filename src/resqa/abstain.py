@@ -1,0 +1,72 @@
+"""Decide whether the retrieved clauses support an answer at all.
+
+Two signals, because a bare similarity threshold cannot separate answerable from unanswerable
+questions on this corpus (their best dense cosines overlap):
+1. Aspects (data/aspects.toml): a question that asks for a budget, a vote, a sanction, a
+   deadline, an author or a statistic is answered only if a retrieved clause holds evidence of
+   that kind (an amount, a vote count, a date limit…). Otherwise: "the documents do not say".
+2. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
+   dense cosine under DENSE_FLOOR.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from resqa.clean import fold
+from resqa.model import Hit
+
+DENSE_FLOOR = 0.80
+EVIDENCE_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Aspect:
+    name: str
+    names: dict[str, str]
+    triggers: tuple[str, ...]
+    evidence: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    reason: str
+    aspect: Aspect | None = None
+
+
+@cache
+def aspects() -> tuple[Aspect, ...]:
+    with resources.files("resqa.data").joinpath("aspects.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    return tuple(Aspect(name, {k: v for k, v in d.items() if isinstance(v, str) and k != "evidence"},
+                        tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]))
+                 for name, d in data.items())
+
+
+def triggered(question: str) -> list[Aspect]:
+    folded = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
+    out = []
+    for a in aspects():
+        if any((" " + t) in folded for t in a.triggers):
+            out.append(a)
+    return out
+
+
+def assess(question: str, hits: list[Hit]) -> Verdict:
+    if not hits:
+        return Verdict(False, "no clause retrieved")
+    for aspect in triggered(question):
+        texts = [fold(h.clause.text) for h in hits[:EVIDENCE_DEPTH]]
+        if not any(aspect.evidence.search(t) for t in texts):
+            return Verdict(False, f"asks about {aspect.names.get('en', aspect.name)}; "
+                                  "no retrieved clause contains such a fact", aspect)
+    top = hits[0]
+    if top.rank_lexical is None and top.dense < DENSE_FLOOR:
+        return Verdict(False, f"weak support: no lexical match and dense cosine {top.dense:.3f} < {DENSE_FLOOR}")
+    return Verdict(True, f"top clause {top.clause.clause_id} (dense {top.dense:.3f}, "
+                         f"lexical rank {top.rank_lexical})")

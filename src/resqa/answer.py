@@ -1,0 +1,158 @@
+"""Question + Hits -> Answer. Extractive by default: no LLM, quotes are spans of the clauses.
+
+The answer cites the best clause (and a second one when the question asks for several things
+or the retrievers agree it is as close), quotes the segment of each clause that best matches
+the question, frames it with a sentence in the question's language saying whether it is
+preambular context or an operative decision, and verifies every quote before showing it.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from resqa import abstain, language
+from resqa.clauses import match_keyword
+from resqa.config import MAX_QUESTION_CHARS
+from resqa.errors import InputError
+from resqa.index import ClauseIndex
+from resqa.lexical import tokens_for_clause, tokens_for_query
+from resqa.model import Answer, Citation, Clause, Hit
+from resqa.retrieve import HybridRetriever, SearchResult
+from resqa.verify import verify_quote
+
+MAX_CITATIONS = 3
+MIN_QUOTE_WORDS = 8
+FIRST_SEGMENT_WORDS = 20
+_PLURAL_CUES = {"two", "both", "deux", "les deux", "dos", "ambos", "zwei", "beide", "and", "et", "y", "und"}
+
+
+@cache
+def templates() -> dict:
+    with resources.files("resqa.data").joinpath("templates.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def validate_question(question: object) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty; type a question about the resolutions")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    if "\x00" in question:
+        raise InputError("the question contains a NUL character")
+    return question.strip()
+
+
+def question_language(question: str, history: list[str]) -> str:
+    lang = language.detect(question, default="")
+    if not lang:
+        lang = language.detect(history[-1]) if history else "en"
+    return lang
+
+
+class ExtractiveAnswerer:
+    def __init__(self, index: ClauseIndex, retriever: HybridRetriever) -> None:
+        self.index = index
+        self.retriever = retriever
+
+    def answer(self, question: str, history: list[str] | tuple[str, ...] = (),
+               doc_ids: set[str] | None = None) -> Answer:
+        t0 = time.perf_counter()
+        question = validate_question(question)
+        history = [h for h in history if isinstance(h, str) and h.strip()]
+        lang = question_language(question, history)
+        res = self.retriever.search(question, history, k=8, doc_ids=doc_ids)
+        t1 = time.perf_counter()
+        aspect_q = f"{history[-1]} {question}" if res.followup and history else question
+        verdict = abstain.assess(question, res.hits)
+        if verdict.answerable and aspect_q != question:
+            verdict = abstain.assess(aspect_q, res.hits) if abstain.triggered(question) else verdict
+        if not verdict.answerable:
+            ans = self._refusal(question, lang, res, verdict)
+        else:
+            ans = self._compose(question, lang, res, self._choose(question, res), verdict.reason)
+        t2 = time.perf_counter()
+        timings = {**res.timings_ms, "retrieve": (t1 - t0) * 1e3, "compose": (t2 - t1) * 1e3,
+                   "total": (t2 - t0) * 1e3}
+        return Answer(**{**ans.__dict__, "timings_ms": timings})
+
+    # ------------------------------------------------------------------ choosing
+    def _choose(self, question: str, res: SearchResult) -> list[Hit]:
+        hits = res.hits
+        chosen = [hits[0]]
+        words = set(" ".join(language.words(question)).split())
+        plural = bool(words & _PLURAL_CUES) and len(hits) > 1
+        for h in hits[1:MAX_CITATIONS]:
+            close = h.dense >= hits[0].dense - 0.005 and h.rank_lexical is not None and h.rank_lexical <= 2
+            if (plural and h.rank_dense is not None and h.rank_dense <= 3 and h.rank_lexical is not None
+                    and h.rank_lexical <= 3) or close:
+                chosen.append(h)
+        return chosen
+
+    def best_quote(self, clause: Clause, query_vec: np.ndarray, question: str) -> str:
+        """The segment of `clause` that best matches the question (extended if very short)."""
+        segs = clause.segments or (clause.text,)
+        if len(segs) == 1:
+            return segs[0]
+        vecs = self.index.segment_vectors(clause)
+        q_toks = set(tokens_for_query(question))
+        scores = []
+        for i, seg in enumerate(segs):
+            dense = float(vecs[i] @ query_vec) if vecs is not None else 0.0
+            seg_toks = set(tokens_for_clause(seg, clause.language))
+            overlap = len(q_toks & seg_toks) / (len(q_toks) or 1)
+            scores.append(dense + 0.08 * overlap)
+        a = b = int(np.argmax(scores))
+        # The opening segment ("DEMANDE INSTAMMENT à tous les pays membres") names who is
+        # addressed, rarely what is asked: carry the quote on into what follows.
+        need = FIRST_SEGMENT_WORDS if a == 0 else MIN_QUOTE_WORDS
+        while b + 1 < len(segs) and len(" ".join(segs[a:b + 1]).split()) < need:
+            b += 1
+        if len(" ".join(segs[a:b + 1]).split()) < MIN_QUOTE_WORDS and a > 0:
+            a -= 1
+        start = clause.text.find(segs[a])
+        end = clause.text.find(segs[b], start) + len(segs[b])
+        return clause.text[start:end].rstrip(" ,;")
+
+    # ------------------------------------------------------------------ composing
+    def _citation(self, n: int, hit: Hit, res: SearchResult, question: str) -> Citation | None:
+        quote = self.best_quote(hit.clause, res.query_vector, question)
+        ok = verify_quote(quote, hit.clause.text)
+        return Citation(n=n, clause=hit.clause, quote=quote, verified=ok) if ok else None
+
+    def _frame(self, clause: Clause, lang: str) -> str:
+        t = templates().get(lang) or templates()["en"]
+        kw = match_keyword(clause.label)
+        meaning = ""
+        if kw:
+            meaning = kw[0].meanings.get(lang) or kw[0].meanings.get("en") or clause.label_meaning
+        meaning = meaning.split(",")[0].strip()
+        return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id,
+                                                      label=clause.label or clause.kind, meaning=meaning)
+
+    def _compose(self, question: str, lang: str, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
+        citations = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(chosen)) if c]
+        citations = [Citation(n=i + 1, clause=c.clause, quote=c.quote, verified=c.verified)
+                     for i, c in enumerate(citations)]
+        if not citations:
+            return self._refusal(question, lang, res, abstain.Verdict(False, "no verifiable quote"))
+        parts = [f"{self._frame(c.clause, lang)} «{c.quote}» [{c.n}]" for c in citations]
+        return Answer(question=question, language=lang, answerable=True, text="\n\n".join(parts),
+                      citations=tuple(citations), reason=reason)
+
+    def _refusal(self, question: str, lang: str, res: SearchResult, verdict: abstain.Verdict) -> Answer:
+        t = templates().get(lang) or templates()["en"]
+        if verdict.aspect is not None:
+            text = t["refusal"].format(aspect=verdict.aspect.names.get(lang) or verdict.aspect.names["en"])
+        else:
+            text = t["refusal_generic"]
+        related = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(res.hits[:3])) if c]
+        if related:
+            text += "\n\n" + t["related"]
+        return Answer(question=question, language=lang, answerable=False, text=text,
+                      related=tuple(related), reason=verdict.reason)
+

@@ -1,0 +1,192 @@
+"""`resqa` command line: parse arguments, call the pipeline, print. ResqaErrors become one line
+on stderr and a non-zero exit code; nothing here knows how answers are made."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from resqa.config import Settings
+from resqa.errors import InputError, ResqaError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(index_dir=getattr(args, "index", None), chroma_url=getattr(args, "chroma_url", None))
+
+
+def _progress_bar(done: int, total: int, name: str) -> None:
+    if not sys.stderr.isatty() and done not in (0, total):
+        return
+    width = 30
+    filled = int(width * done / total) if total else width
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from resqa.index import ClauseIndex
+    from resqa.pipeline import Pipeline
+
+    settings = _settings(args)
+    if args.rebuild:
+        ClauseIndex.drop(settings)
+    pipe = Pipeline(settings, create=True)
+    paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
+    report = pipe.ingest(paths, progress=_progress_bar)
+    for source, reason in report.skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
+    print(f"{report.documents} documents, {report.clauses} clauses; {report.embedded} records embedded, "
+          f"{report.reused} reused, {report.removed} documents removed, {len(report.skipped)} files skipped")
+    return 1 if report.skipped and report.documents == 0 else 0
+
+
+def _requests(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """One request from argv, or JSON lines from stdin when the question is '-'."""
+    if args.question != "-":
+        yield {"question": args.question, "history": []}
+        return
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            req = json.loads(line)
+            if not isinstance(req, dict):
+                raise ValueError("expected a JSON object")
+        except ValueError as exc:
+            yield {"error": f"line {lineno}: not a JSON object ({exc})"}
+            continue
+        yield req
+
+
+def _serve_requests(args: argparse.Namespace, handle) -> int:
+    from resqa.pipeline import Pipeline
+
+    pipe = Pipeline(_settings(args))
+    status = 0
+    for req in _requests(args):
+        if "error" in req:
+            out: dict[str, Any] = {"error": req["error"]}
+            status = InputError.exit_code
+        else:
+            try:
+                hist = req.get("history") or []
+                if not isinstance(hist, list):
+                    raise InputError('"history" must be a list of earlier questions')
+                docs = set(req["documents"]) if req.get("documents") else (set(args.doc) if args.doc else None)
+                out = handle(pipe, req.get("question"), [str(h) for h in hist], docs)
+            except ResqaError as exc:
+                if args.question != "-":
+                    raise
+                out, status = {"question": req.get("question"), "error": str(exc)}, exc.exit_code
+        if args.json or args.question == "-":
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(out["_text"] if "_text" in out else out.get("error", ""))
+    return status
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from resqa.render import answer_to_text
+
+    def handle(pipe, question, history, docs):
+        ans = pipe.ask(question, history, docs)
+        return ans.to_json() if args.json or args.question == "-" else {"_text": answer_to_text(ans)}
+
+    return _serve_requests(args, handle)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    def handle(pipe, question, history, docs):
+        res = pipe.search(question, k=args.k, history=history, doc_ids=docs)
+        hits = [{"document": h.clause.doc_id, "clause": h.clause.clause_id, "kind": h.clause.kind,
+                 "label": h.clause.label, "score": round(h.score, 6), "dense": round(h.dense, 4),
+                 "lexical": round(h.lexical, 4), "text": h.clause.text} for h in res.hits]
+        if args.json or args.question == "-":
+            return {"question": question, "hits": hits}
+        lines = [f"{i + 1:>2}. {h['clause']:<32} {h['score']:.4f}  {h['text'][:90]}" for i, h in enumerate(hits)]
+        return {"_text": "\n".join(lines) or "no hits"}
+
+    return _serve_requests(args, handle)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from resqa.pipeline import Pipeline
+
+    info = Pipeline(_settings(args)).index.info()
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    print(f"index: {info['index']} (collection {info['collection']})")
+    print(f"embedder: {info['embedder']} ({info['dim']} dims), parser v{info['parser_version']}")
+    print(f"clauses by kind: {json.dumps(info['clauses_by_kind'])}")
+    for d in info["documents"]:
+        print(f"- {d['id']} [{d['language']}] {d['title']} — {json.dumps(d['clauses'])}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from resqa.evaluate import main as eval_main
+
+    return eval_main(args, _settings(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="resqa", description="Questions about resolutions, answered "
+                                "with verified clause quotes.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--index", help="index folder (default .resqa/index, or RESQA_INDEX)")
+        sp.add_argument("--chroma-url", help="Chroma server URL (or RESQA_CHROMA_URL)")
+
+    sp = sub.add_parser("ingest", help="index documents (default: seeds/)")
+    sp.add_argument("paths", nargs="*")
+    sp.add_argument("--rebuild", action="store_true", help="drop the index and build it anew")
+    common(sp)
+    sp.set_defaults(func=cmd_ingest)
+    for name, func, helptext in (("ask", cmd_ask, "answer a question with quoted clauses"),
+                                 ("search", cmd_search, "list the clauses that match a question")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("question", help="the question, or - to read JSON lines from stdin")
+        sp.add_argument("--json", action="store_true")
+        sp.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
+        if name == "search":
+            sp.add_argument("--k", type=int, default=8)
+        common(sp)
+        sp.set_defaults(func=func)
+    sp = sub.add_parser("info", help="documents, clause counts and index settings")
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_info)
+    sp = sub.add_parser("eval", help="run the evaluation set and gate on thresholds")
+    sp.add_argument("--set", dest="set_path", default="eval/cases.jsonl")
+    sp.add_argument("--thresholds", default="eval/thresholds.toml")
+    sp.add_argument("--report", default=None, help="folder for report.md and report.json")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
+    sp.add_argument("--check", action="store_true", help="only validate the eval set against the index")
+    common(sp)
+    sp.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ResqaError as exc:
+        print(f"resqa: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("resqa: interrupted; run the same command again to finish", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,370 @@
+"""`resqa eval`: the grounded-QA eval set, exact metrics, a verifier self-test and a baseline.
+
+Definitions (all per case, then averaged; "answerable" = not marked unanswerable):
+- hit@k: a gold clause is among the first k retrieved clauses (answerable cases).
+- MRR: 1/rank of the first gold clause in the top 8, 0 if none (answerable cases).
+- citation precision: |cited ∩ gold| / |cited| (0 if nothing cited); recall: |cited ∩ gold| / |gold|
+  (answerable cases; clause ids, ALCE-style).
+- verbatim rate: share of all quotes shown (citations and related) that are spans of their
+  clause as stored in the index. Must be 1.
+- span precision / recall: characters of the quotes that fall inside the must-quote spans over
+  all quoted characters / over all must-quote characters, located in their clauses
+  (LegalBench-RAG style; answerable cases).
+- char citation precision: share of quoted (resqa) or retrieved (baseline) characters that lie
+  inside a gold clause.
+- refusal accuracy: share of unanswerable cases refused; false-refusal rate: share of
+  answerable cases refused. Always reported together.
+- verifier self-test: share of corrupted answers (one word altered, wrong clause cited, citation
+  dropped, sentence spliced in) that the verifier flags. Must be 1.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from resqa.clean import normalize_for_match
+from resqa.config import Settings
+from resqa.errors import InputError
+from resqa.model import Answer, Citation, Clause
+from resqa.verify import check_answer, verify_quote
+
+HIGHER_IS_BETTER = {"false_refusal_rate": False}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    question: str
+    lang: str
+    type: str
+    history: tuple[str, ...]
+    gold: tuple[str, ...]
+    must_quote: tuple[str, ...]
+    unanswerable: bool
+
+
+def load_cases(path: Path) -> list[Case]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            r = json.loads(line)
+            out.append(Case(r["id"], r["question"], r.get("lang", ""), r.get("type", ""),
+                            tuple(r.get("history", ())), tuple(r.get("gold", ())),
+                            tuple(r.get("must_quote", ())), bool(r.get("unanswerable", False))))
+        except (ValueError, KeyError) as exc:
+            raise InputError(f"{path}:{n}: bad eval case ({exc})") from exc
+    return out
+
+
+def check_cases(cases: list[Case], lookup: Callable[[str], Clause | None]) -> list[str]:
+    """Problems with the eval set itself: unknown gold ids, spans not in their clauses."""
+    problems = []
+    ids = [c.id for c in cases]
+    if len(ids) != len(set(ids)):
+        problems.append("duplicate case ids")
+    for c in cases:
+        if c.unanswerable and (c.gold or c.must_quote):
+            problems.append(f"{c.id}: unanswerable cases name no gold clause")
+        if not c.unanswerable and not c.gold:
+            problems.append(f"{c.id}: answerable case without gold clause")
+        clauses = [lookup(g) for g in c.gold]
+        for g, cl in zip(c.gold, clauses):
+            if cl is None:
+                problems.append(f"{c.id}: gold clause {g} is not in the index")
+        for span in c.must_quote:
+            if not any(cl is not None and verify_quote(span, cl.text) for cl in clauses):
+                problems.append(f"{c.id}: must-quote span not in any gold clause: {span[:50]}")
+    return problems
+
+
+# ------------------------------------------------------------------ span arithmetic
+def _interval(span: str, text: str) -> tuple[int, int] | None:
+    ns, nt = normalize_for_match(span), normalize_for_match(text)
+    i = nt.find(ns)
+    return (i, i + len(ns)) if i >= 0 and ns else None
+
+
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    return sum(max(0, min(x2, y2) - max(x1, y1)) for x1, x2 in a for y1, y2 in b)
+
+
+def span_scores(case: Case, citations: tuple[Citation, ...], lookup) -> tuple[float, float]:
+    quoted: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for c in citations:
+        iv = _interval(c.quote, c.clause.text)
+        if iv:
+            quoted[c.clause.clause_id].append(iv)
+    must: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for span in case.must_quote:
+        for g in case.gold:
+            cl = lookup(g)
+            iv = _interval(span, cl.text) if cl else None
+            if iv:
+                must[g].append(iv)
+                break
+    inter = sum(_overlap(quoted[k], must[k]) for k in quoted)
+    q_len = sum(b - a for v in quoted.values() for a, b in v)
+    m_len = sum(b - a for v in must.values() for a, b in v)
+    return (inter / q_len if q_len else 0.0, inter / m_len if m_len else 0.0)
+
+
+# ------------------------------------------------------------------ verifier self-test
+def corruptions(answer: Answer, others: list[Clause]) -> list[tuple[str, Answer]]:
+    """Wrong versions of a correct answer, each of which the verifier must flag."""
+    if not answer.citations:
+        return []
+    c = answer.citations[0]
+    out = []
+    words = c.quote.split()
+    if len(words) >= 2:
+        i = len(words) // 2
+        bad = " ".join(words[:i] + [words[i] + "x" if not words[i].endswith("x") else "autre"] + words[i + 1:])
+        cit = replace(c, quote=bad)
+        out.append(("altered_word", replace(answer, citations=(cit, *answer.citations[1:]),
+                                            text=answer.text.replace(c.quote, bad))))
+    wrong = next((o for o in others if o.clause_id != c.clause.clause_id and not verify_quote(c.quote, o.text)), None)
+    if wrong is not None:
+        out.append(("wrong_clause", replace(answer, citations=(replace(c, clause=wrong), *answer.citations[1:]))))
+    out.append(("dropped_citation", replace(answer, citations=answer.citations[1:])))
+    spliced = c.quote + ". Les pays membres doivent verser une contribution financière annuelle"
+    out.append(("spliced_sentence", replace(answer, citations=(replace(c, quote=spliced), *answer.citations[1:]),
+                                            text=answer.text.replace(c.quote, spliced))))
+    return out
+
+
+# ------------------------------------------------------------------ running
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
+    lookup = pipe.clause
+    rows = []
+    quotes_total = quotes_ok = 0
+    flagged = total_corrupt = 0
+    all_clauses = list(pipe.index.clauses.values())
+    for case in cases:
+        t = time.perf_counter()
+        ans = pipe.ask(case.question, list(case.history))
+        latency = (time.perf_counter() - t) * 1e3
+        ranked = [h.clause.clause_id for h in pipe.search(case.question, k=8, history=list(case.history)).hits]
+        for c in (*ans.citations, *ans.related):
+            quotes_total += 1
+            src = lookup(c.clause.clause_id)
+            quotes_ok += bool(src and verify_quote(c.quote, src.text))
+        problems = check_answer(ans, lookup)
+        row: dict[str, Any] = {"id": case.id, "lang": case.lang, "type": case.type, "question": case.question,
+                               "answerable_expected": not case.unanswerable, "answered": ans.answerable,
+                               "cited": [c.clause.clause_id for c in ans.citations], "gold": list(case.gold),
+                               "ranked": ranked[:3], "latency_ms": latency, "problems": [p.detail for p in problems],
+                               "quotes": [c.quote for c in ans.citations]}
+        if not case.unanswerable:
+            gold = set(case.gold)
+            rank = next((i + 1 for i, r in enumerate(ranked) if r in gold), None)
+            cited = [c.clause.clause_id for c in ans.citations]
+            row.update(hit1=float(bool(ranked) and ranked[0] in gold), hit3=float(any(r in gold for r in ranked[:3])),
+                       rr=1.0 / rank if rank else 0.0,
+                       cit_p=(len(set(cited) & gold) / len(set(cited))) if cited else 0.0,
+                       cit_r=len(set(cited) & gold) / len(gold))
+            sp, sr = span_scores(case, ans.citations, lookup)
+            q_chars = sum(len(c.quote) for c in ans.citations)
+            in_gold = sum(len(c.quote) for c in ans.citations if c.clause.clause_id in gold)
+            row.update(span_p=sp, span_r=sr, char_p=in_gold / q_chars if q_chars else 0.0)
+            if ans.answerable and not problems and set(cited) & gold:
+                for _name, bad in corruptions(ans, all_clauses):
+                    total_corrupt += 1
+                    flagged += bool(check_answer(bad, lookup))
+        rows.append(row)
+    return {"rows": rows, "verbatim": quotes_ok / quotes_total if quotes_total else 1.0,
+            "selftest": flagged / total_corrupt if total_corrupt else 0.0, "selftest_n": total_corrupt}
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
+    ans = [r for r in rows if r["answerable_expected"]]
+    una = [r for r in rows if not r["answerable_expected"]]
+
+    def mean(key: str, rs: list[dict[str, Any]]) -> float:
+        vals = [r[key] for r in rs if key in r]
+        return sum(vals) / len(vals) if vals else 0.0
+
+    lat = [r["latency_ms"] for r in rows]
+    return {"n": len(rows), "hit@1": mean("hit1", ans), "hit@3": mean("hit3", ans), "mrr": mean("rr", ans),
+            "citation_precision": mean("cit_p", ans), "citation_recall": mean("cit_r", ans),
+            "span_precision": mean("span_p", ans), "span_recall": mean("span_r", ans),
+            "char_citation_precision": mean("char_p", ans),
+            "refusal_accuracy": (sum(not r["answered"] for r in una) / len(una)) if una else 1.0,
+            "false_refusal_rate": (sum(not r["answered"] for r in ans) / len(ans)) if ans else 0.0,
+            "latency_p50_ms": statistics.median(lat) if lat else 0.0, "latency_p95_ms": _pct(lat, 0.95)}
+
+
+def run_baseline(pipe, cases: list[Case], seeds: list[Path]) -> dict[str, float]:
+    """LlamaIndex's default pipeline on the same questions: from_documents with the default
+    SentenceSplitter, similarity_top_k=2, same embedder; citations = the retrieved chunks."""
+    from llama_index.core import Document as LIDocument
+    from llama_index.core import VectorStoreIndex
+
+    from resqa.config import tiktoken_cache_dir
+    from resqa.embed import as_llama_embedding
+    from resqa.load import load_paths
+
+    tiktoken_cache_dir()
+    docs = load_paths(seeds).documents
+    li_docs = [LIDocument(text=d.text, id_=d.doc_id) for d in docs]
+    t = time.perf_counter()
+    index = VectorStoreIndex.from_documents(li_docs, embed_model=as_llama_embedding(pipe.embedder))
+    build_s = time.perf_counter() - t
+    retriever = index.as_retriever(similarity_top_k=2)
+    by_doc = defaultdict(list)
+    for c in pipe.index.clauses.values():
+        by_doc[c.doc_id].append(c)
+    rows = []
+    for case in cases:
+        if case.unanswerable:
+            continue
+        t = time.perf_counter()
+        nodes = retriever.retrieve(case.question)
+        lat = (time.perf_counter() - t) * 1e3
+        covered: list[list[str]] = []
+        chars = in_gold = 0
+        for n in nodes:
+            a, b = n.node.start_char_idx or 0, n.node.end_char_idx or 0
+            doc_id = n.node.ref_doc_id
+            cl = [c.clause_id for c in by_doc.get(doc_id, []) if min(b, c.end) - max(a, c.start) >= 0.5 * (c.end - c.start)]
+            covered.append(cl)
+            chars += b - a
+            in_gold += sum(max(0, min(b, c.end) - max(a, c.start)) for c in by_doc.get(doc_id, []) if c.clause_id in case.gold)
+        gold = set(case.gold)
+        cited = {x for cl in covered for x in cl}
+        rows.append({"hit1": float(bool(covered) and bool(set(covered[0]) & gold)),
+                     "hit3": float(any(set(cl) & gold for cl in covered[:3])),
+                     "cit_p": len(cited & gold) / len(cited) if cited else 0.0,
+                     "cit_r": len(cited & gold) / len(gold), "char_p": in_gold / chars if chars else 0.0,
+                     "lat": lat})
+
+    def mean(k: str) -> float:
+        return sum(r[k] for r in rows) / len(rows) if rows else 0.0
+
+    lat = [r["lat"] for r in rows]
+    return {"hit@1": mean("hit1"), "hit@3": mean("hit3"), "citation_precision": mean("cit_p"),
+            "citation_recall": mean("cit_r"), "char_citation_precision": mean("char_p"),
+            "latency_p50_ms": statistics.median(lat) if lat else 0.0, "build_s": build_s,
+            "chunks": len(index.docstore.docs)}
+
+
+def breakdown(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float]]:
+    groups: dict[str, list] = defaultdict(list)
+    for r in rows:
+        groups[r[key]].append(r)
+    return {k: summarize(v) for k, v in sorted(groups.items())}
+
+
+def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def gate(metrics: dict[str, float], thresholds: dict[str, dict[str, float]]) -> tuple[list[str], list[str]]:
+    """(failures against gates, shortfalls against targets)."""
+    fails, short = [], []
+    for name, t in thresholds.items():
+        if name not in metrics:
+            continue
+        v = metrics[name]
+        higher = HIGHER_IS_BETTER.get(name, True)
+
+        def ok(bound: float, v: float = v, higher: bool = higher) -> bool:
+            return v >= bound - 1e-9 if higher else v <= bound + 1e-9
+
+        if "gate" in t and not ok(t["gate"]):
+            fails.append(f"{name} = {v:.3f}, gate {t['gate']}")
+        if "target" in t and not ok(t["target"]):
+            short.append(f"{name} = {v:.3f}, target {t['target']}")
+    return fails, short
+
+
+def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, rows) -> str:
+    lines = ["# resqa eval report", "", "| metric | resqa | baseline | target | gate |", "|---|---|---|---|---|"]
+    for k, v in metrics.items():
+        t = thresholds.get(k, {})
+        b = base.get(k, "") if base else ""
+        bs = f"{b:.3f}" if isinstance(b, float) else str(b)
+        lines.append(f"| {k} | {v:.3f} | {bs} | {t.get('target', '')} | {t.get('gate', '')} |")
+    lines += ["", "## By language", "", "| lang | n | hit@1 | cit P | cit R | refusal acc | false refusal |",
+              "|---|---|---|---|---|---|---|"]
+    for k, m in by_lang.items():
+        lines.append(f"| {k} | {m['n']} | {m['hit@1']:.2f} | {m['citation_precision']:.2f} | "
+                     f"{m['citation_recall']:.2f} | {m['refusal_accuracy']:.2f} | {m['false_refusal_rate']:.2f} |")
+    lines += ["", "## By question type", "", "| type | n | hit@1 | cit P | cit R | false refusal |", "|---|---|---|---|---|---|"]
+    for k, m in by_type.items():
+        lines.append(f"| {k} | {m['n']} | {m['hit@1']:.2f} | {m['citation_precision']:.2f} | "
+                     f"{m['citation_recall']:.2f} | {m['false_refusal_rate']:.2f} |")
+    lines += ["", "## Gate failures", ""] + ([f"- {f}" for f in fails] or ["none"])
+    lines += ["", "## Short of target", ""] + ([f"- {s}" for s in short] or ["none"])
+    lines += ["", "## Misses", ""]
+    for r in rows:
+        wrong = (r["answered"] != r["answerable_expected"]) or (r["answerable_expected"] and r.get("cit_p", 1) < 1)
+        if wrong:
+            lines.append(f"- **{r['id']}** ({r['lang']}, {r['type']}) {r['question']} — expected "
+                         f"{'refusal' if not r['answerable_expected'] else r['gold']}, got "
+                         f"{'refusal' if not r['answered'] else r['cited']}")
+    return "\n".join(lines) + "\n"
+
+
+def main(args, settings: Settings) -> int:
+    from resqa.pipeline import Pipeline
+
+    pipe = Pipeline.open_or_build(settings)
+    cases = load_cases(Path(args.set_path))
+    problems = check_cases(cases, pipe.clause)
+    if problems:
+        for p in problems:
+            print(f"eval set: {p}")
+        return 2
+    if args.check:
+        print(f"eval set OK: {len(cases)} cases")
+        return 0
+    res = run_resqa(pipe, cases)
+    metrics = summarize(res["rows"])
+    metrics["verbatim_rate"] = res["verbatim"]
+    metrics["verifier_selftest"] = res["selftest"]
+    base = {} if args.no_baseline else run_baseline(pipe, cases, [settings.seeds_dir])
+    thresholds = load_thresholds(Path(args.thresholds))
+    fails, short = gate(metrics, thresholds)
+    by_lang, by_type = breakdown(res["rows"], "lang"), breakdown(res["rows"], "type")
+    out = {"metrics": metrics, "baseline": base, "by_language": by_lang, "by_type": by_type,
+           "gate_failures": fails, "short_of_target": short, "selftest_cases": res["selftest_n"],
+           "cases": res["rows"]}
+    if args.report:
+        d = Path(args.report)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "report.json").write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+        (d / "report.md").write_text(report_markdown(metrics, base, thresholds, by_lang, by_type, fails,
+                                                     short, res["rows"]), encoding="utf-8")
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"{'metric':<26}{'resqa':>8}{'baseline':>10}{'target':>8}{'gate':>8}")
+        for k, v in metrics.items():
+            t = thresholds.get(k, {})
+            b = base.get(k)
+            print(f"{k:<26}{v:>8.3f}{(f'{b:.3f}' if isinstance(b, float) else ''):>10}"
+                  f"{str(t.get('target', '')):>8}{str(t.get('gate', '')):>8}")
+        for s in short:
+            print(f"short of target: {s}")
+        for f in fails:
+            print(f"GATE FAILED: {f}")
+        print(f"eval: {len(cases)} cases, {len(fails)} gate failures")
+    return 1 if fails else 0

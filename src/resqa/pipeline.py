@@ -1,0 +1,59 @@
+"""Wires the stages together for the CLI, the page and the eval: settings -> embedder -> index
+-> retriever -> answerer. Heavy imports happen here, on first use, not at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from resqa.config import Settings
+from resqa.errors import IndexMissingError
+from resqa.model import Answer, Clause, IngestReport
+
+
+class Pipeline:
+    def __init__(self, settings: Settings, *, create: bool = False) -> None:
+        from resqa.answer import ExtractiveAnswerer
+        from resqa.embed import get_embedder
+        from resqa.index import ClauseIndex
+        from resqa.retrieve import HybridRetriever
+
+        self.settings = settings
+        self.embedder = get_embedder(settings.embedder)
+        self.index = ClauseIndex(settings, self.embedder, create=create)
+        self.retriever = HybridRetriever(self.index, self.embedder)
+        self.answerer = ExtractiveAnswerer(self.index, self.retriever)
+
+    @classmethod
+    def open_or_build(cls, settings: Settings, progress=None) -> Pipeline:
+        """Open the index, building it from the seeds folder on first start."""
+        try:
+            return cls(settings)
+        except IndexMissingError:
+            pipe = cls(settings, create=True)
+            pipe.ingest([settings.seeds_dir], progress=progress)
+            return pipe
+
+    def ingest(self, paths: Iterable[Path], progress=None) -> IngestReport:
+        from dataclasses import replace
+
+        from resqa.load import load_paths
+
+        paths = [Path(p) for p in paths]
+        loaded = load_paths(paths)
+        report = self.index.ingest(loaded.documents, prune_sources=[p for p in paths if p.is_dir()],
+                                   progress=progress)
+        return replace(report, skipped=loaded.failures)
+
+    def ask(self, question: str, history: list[str] | tuple[str, ...] = (),
+            doc_ids: set[str] | None = None) -> Answer:
+        return self.answerer.answer(question, history, doc_ids)
+
+    def search(self, question: str, k: int = 8, history: list[str] | tuple[str, ...] = (),
+               doc_ids: set[str] | None = None):
+        from resqa.answer import validate_question
+
+        return self.retriever.search(validate_question(question), history, k=k, doc_ids=doc_ids)
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self.index.clauses.get(clause_id)

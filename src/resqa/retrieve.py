@@ -1,0 +1,97 @@
+"""Question (+ conversation) -> ranked clause Hits: dense (e5) and lexical (BM25), fused.
+
+Fusion is weighted reciprocal rank (RRF, k=60) over up to four ranked lists: dense and lexical
+for the question itself, and, when there is history, dense and lexical for the previous
+question joined to this one. A follow-up ("And under what condition?") leans on that
+contextual query; a self-contained question barely does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from resqa import language
+from resqa.embed import Embedder
+from resqa.index import ClauseIndex
+from resqa.lexical import tokens_for_query
+from resqa.model import Hit
+
+RRF_K = 60
+_OWN_WEIGHT = 1.0
+_CONTEXT_WEIGHT_FOLLOWUP = 1.2
+_CONTEXT_WEIGHT_STANDALONE = 0.25
+
+
+def is_followup(question: str, has_history: bool) -> bool:
+    """Does the question lean on an earlier turn (a pronoun, "and …", or too few words to stand)?"""
+    if not has_history:
+        return False
+    lang = language.detect(question)
+    folded = " ".join(language.words(question))
+    cues = language.followup_cues(lang) + language.followup_cues("en")
+    if any(folded == c or folded.startswith(c + " ") for c in cues):
+        return True
+    content = [w for w in language.words(question) if w not in language.all_stopwords()]
+    if len(content) <= 2:
+        return True
+    toks = set(folded.split())
+    return any(c in toks for c in cues if " " not in c and len(c) > 1)
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    query_vector: np.ndarray
+    queries: list[str]
+    followup: bool
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    def __init__(self, index: ClauseIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+
+    def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
+               doc_ids: set[str] | None = None) -> SearchResult:
+        import time
+
+        t0 = time.perf_counter()
+        self.index.refresh()
+        history = [h for h in history if h and h.strip()]
+        follow = is_followup(question, bool(history))
+        queries = [(question, _OWN_WEIGHT)]
+        if history:
+            w = _CONTEXT_WEIGHT_FOLLOWUP if follow else _CONTEXT_WEIGHT_STANDALONE
+            queries.append((f"{history[-1]} {question}", w))
+        t1 = time.perf_counter()
+        vecs = self.embedder.embed_queries([q for q, _ in queries])
+        t2 = time.perf_counter()
+        pool = max(k * 3, 24)
+        allowed = None
+        if doc_ids is not None:
+            allowed = {c for d in doc_ids for c in self.index._by_doc.get(d, [])}
+        fused: dict[str, float] = {}
+        best_dense: dict[str, tuple[float, int]] = {}
+        best_lex: dict[str, tuple[float, int]] = {}
+        for (q, w), vec in zip(queries, vecs):
+            dense = self.index.dense(vec, pool, doc_ids)
+            lex = self.index.lexical.search(tokens_for_query(q), pool, allowed) if self.index.lexical else []
+            for ranked, best in ((dense, best_dense), (lex, best_lex)):
+                for rank, (cid, score) in enumerate(ranked):
+                    fused[cid] = fused.get(cid, 0.0) + w / (RRF_K + rank + 1)
+                    if w == _OWN_WEIGHT and (cid not in best or score > best[cid][0]):
+                        best[cid] = (score, rank + 1)
+        t3 = time.perf_counter()
+        order = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        hits = [Hit(clause=self.index.clauses[cid], score=s,
+                    dense=best_dense.get(cid, (0.0, None))[0], lexical=best_lex.get(cid, (0.0, None))[0],
+                    rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
+                for cid, s in order if cid in self.index.clauses]
+        qvec = vecs[-1] if follow else vecs[0]
+        return SearchResult(hits, qvec, [q for q, _ in queries], follow,
+                            {"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "search": (t3 - t2) * 1e3})
+
+
