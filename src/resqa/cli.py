@@ -39,7 +39,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     pipe = Pipeline(settings, create=True)
     paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
     report = pipe.ingest(paths, progress=_progress_bar)
-    for source, reason in report.skipped:
+    for _source, reason in report.skipped:
         print(f"skipped: {reason}", file=sys.stderr)
     print(f"{report.documents} documents, {report.clauses} clauses; {report.embedded} records embedded, "
           f"{report.reused} reused, {report.removed} documents removed, {len(report.skipped)} files skipped")

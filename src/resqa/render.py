@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from resqa.model import Answer, Citation, Clause
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 KIND_NAMES = {"preamble": "Preamble — context the Assembly recalls",
               "operative": "Operative — what the Assembly calls for",
               "opening": "Opening", "subject": "Subject", "header": "Header", "adoption": "Adoption",
@@ -21,13 +21,14 @@ KIND_NAMES = {"preamble": "Preamble — context the Assembly recalls",
 
 def md_escape(text: str) -> str:
     """Escape text so Markdown renders it literally (and raw HTML stays inert)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
 def citation_heading(c: Citation | Clause) -> str:
     clause = c.clause if isinstance(c, Citation) else c
-    label = f" {clause.label}" if clause.label else ""
-    return f"{KIND_NAMES.get(clause.kind, clause.kind)} ·{label} · {clause.clause_id}"
+    parts = [KIND_NAMES.get(clause.kind, clause.kind), clause.label, clause.clause_id]
+    return " · ".join(p for p in parts if p)
 
 
 def answer_to_text(answer: Answer) -> str:
@@ -47,10 +48,20 @@ def _quote_block(c: Citation, with_number: bool = True) -> str:
             f"> {md_escape(c.quote)}")
 
 
+def answer_body_markdown(answer: Answer) -> str:
+    """The composed answer text, escaped, keeping its [n] markers and paragraphs."""
+    paras = [re.sub(r"\\\[(\d+)\\\]", r"[\1]", md_escape(p)) for p in answer.text.split("\n\n")]
+    return "\n\n".join(paras)
+
+
+def citation_markdown(c: Citation, with_number: bool = True) -> str:
+    """One citation: heading (kind, label, clause id, document) and the verbatim quote."""
+    return _quote_block(c, with_number) if c.verified else ""
+
+
 def answer_to_markdown(answer: Answer) -> str:
     """The answer body with its quotes as block quotes; only verified citations are quoted."""
-    paras = [re.sub(r"\\\[(\d+)\\\]", r"[\1]", md_escape(p)) for p in answer.text.split("\n\n")]
-    parts = ["\n\n".join(paras)]
+    parts = [answer_body_markdown(answer)]
     for c in answer.citations:
         if c.verified:
             parts.append(_quote_block(c))

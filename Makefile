@@ -1,0 +1,31 @@
+# Two entry points for a newcomer: `make app` and `make test`. Both set everything up first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Starts the page on the bundled seeds; the index is built on first start.
+app: setup
+	$(BIN)/streamlit run app.py
+
+# Debian's Chromium drives the end-to-end browser test (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# All tests, then the eval harness (gated by eval/thresholds.toml).
+test: setup chromium
+	$(BIN)/python -m pytest -q
+	RESQA_INDEX=$$(mktemp -d)/index $(BIN)/resqa eval --report eval/reports
+
+lint: setup
+	$(BIN)/ruff check src tests app.py
+
+.PHONY: setup app chromium test lint

@@ -1,0 +1,98 @@
+"""The page through Streamlit's AppTest, on a real index in a temporary folder."""
+
+import pytest
+from conftest import DOC, ROOT
+from streamlit.testing.v1 import AppTest
+
+from resqa.render import md_escape
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def app(seed_index_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("RESQA_INDEX", str(seed_index_dir))
+    monkeypatch.setenv("RESQA_FEEDBACK", str(tmp_path / "feedback.jsonl"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def page_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [w.value for w in at.warning] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def ask(at, q):
+    at.chat_input[0].set_value(q).run()
+    assert not at.exception
+    return page_text(at)
+
+
+def test_cited_answer_with_quote(app):
+    text = ask(app, "What does the resolution urge member countries to do?")
+    assert "Operative clause 2" in text and "DEMANDE INSTAMMENT" in text
+    assert "> DEMANDE INSTAMMENT à tous les pays membres" in text
+    assert any(md_escape(DOC) in m.value for m in app.sidebar.markdown)
+
+
+def test_refusal_is_visible(app):
+    ask(app, "What budget is allocated to this resolution?")
+    assert any("do not say" in w.value for w in app.warning)
+
+
+def test_followup_depends_on_previous_turn(app):
+    ask(app, "What does the resolution urge member countries to do?")
+    text = ask(app, "And under what condition?")
+    assert text.count("Operative clause 2") >= 2
+
+
+def test_feedback_is_appended(app, tmp_path):
+    ask(app, "Où s’est tenue la session ?")
+    next(b for b in app.button if b.label == "helpful").click().run()
+    lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and '"feedback": "helpful"' in lines[0] and "Istanbul" in lines[0]
+
+
+def test_new_conversation_clears(app):
+    ask(app, "Où s’est tenue la session ?")
+    next(b for b in app.sidebar.button if b.label == "New conversation").click().run()
+    assert not app.chat_message
+
+
+def test_hostile_document_renders_inert(tmp_path, monkeypatch):
+    from resqa.config import Settings
+    from resqa.pipeline import Pipeline
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "evil.txt").write_text(
+        "Resolution 1\nXX-2030-RES-01\n\nSubject: <script>alert('x')</script> tests\n\nThe Assembly,\n\n"
+        "RECALLING <img src=x onerror=alert(1)> and [click](javascript:alert(2)),\n\n"
+        "URGES members to <script>steal()</script> nothing;\n", encoding="utf-8")
+    Pipeline(Settings(index_dir=tmp_path / "idx", embedder="hash"), create=True).ingest([docs])
+    monkeypatch.setenv("RESQA_INDEX", str(tmp_path / "idx"))
+    monkeypatch.setenv("RESQA_EMBEDDER", "hash")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.chat_input[0].set_value("What does it urge members to do?").run()
+    assert not at.exception
+    markdown = [m.value for m in at.markdown] + [m.value for m in at.sidebar.markdown]
+    html_bodies = [h.proto.body for h in at.get("html")]
+    assert any("steal" in r for r in markdown) and html_bodies
+    for r in markdown + html_bodies:
+        assert "<script" not in r and "<img" not in r and "href=" not in r
+    for r in markdown:  # in Markdown a link would be live; in st.html it is plain text
+        assert "](javascript" not in r
+
+
+def test_upload_checks(tmp_path):
+    from resqa.ui import accept_upload
+
+    bad = accept_upload("broken.pdf", b"%PDF-1.7 garbage", tmp_path, 1000)
+    assert not bad.ok and "PDF" in bad.message and not list(tmp_path.iterdir())
+    assert not accept_upload("x.exe", b"MZ", tmp_path, 1000).ok
+    assert not accept_upload("big.txt", b"a" * 2000, tmp_path, 1000).ok
+    ok = accept_upload("../../etc/passwd.txt", "RÉSOLUTION texte".encode(), tmp_path, 1000)
+    assert ok.ok and ok.path.parent == tmp_path and ".." not in ok.path.name

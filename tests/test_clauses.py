@@ -1,0 +1,79 @@
+from pathlib import Path
+
+from conftest import DOC, SEED_FILE
+
+from resqa.clauses import parse, segments
+from resqa.clean import clean, normalize_for_match
+from resqa.load import load_paths, make_document
+
+
+def seed_clauses():
+    return parse(load_paths([SEED_FILE]).documents[0])
+
+
+def test_seed_structure():
+    cl = seed_clauses()
+    kinds = [c.kind for c in cl]
+    assert kinds.count("preamble") == 8
+    assert kinds.count("operative") == 2
+    assert kinds[:3] == ["header", "subject", "opening"] and kinds[-1] == "adoption"
+    assert [c.label for c in cl if c.kind == "preamble"] == [
+        "VU", "RAPPELANT", "PRENANT ACTE", "RECONNAISSANT", "PROFONDÉMENT PRÉOCCUPÉE",
+        "ÉGALEMENT PRÉOCCUPÉE", "CONSTATANT", "SOULIGNANT"]
+    assert [c.label for c in cl if c.kind == "operative"] == ["APPELLE", "DEMANDE INSTAMMENT"]
+    assert cl[0].doc_id == DOC
+    assert [c.clause_id for c in cl if c.kind == "operative"] == [f"{DOC}/op-1", f"{DOC}/op-2"]
+
+
+def test_missing_blank_line_still_splits_and_inline_keyword_does_not():
+    cl = {c.label: c for c in seed_clauses()}
+    assert cl["RECONNAISSANT"].text.endswith("droits fondamentaux,")
+    assert cl["PROFONDÉMENT PRÉOCCUPÉE"].text.startswith("PROFONDÉMENT PRÉOCCUPÉE par les abus")
+    assert "FAISANT OBSERVER" in cl["CONSTATANT"].text
+    assert "FAISANT OBSERVER" not in cl
+
+
+def test_every_clause_is_a_verbatim_span_of_the_cleaned_source():
+    doc = load_paths([SEED_FILE]).documents[0]
+    for c in parse(doc):
+        assert clean(doc.text, c.start, c.end).text == c.text
+        for s in c.segments:
+            assert s in c.text
+        assert "\n" not in c.text and "  " not in c.text
+
+
+def test_ids_are_stable_across_parses():
+    assert [c.clause_id for c in seed_clauses()] == [c.clause_id for c in seed_clauses()]
+
+
+def test_clean_joins_lines_and_hyphenation_keeping_offsets():
+    raw = "la protec-\ntion des  en-\nfants \f\n et\u00a0du droit"
+    c = clean(raw)
+    assert c.text == "la protection des enfants et du droit"
+    assert raw[c.offsets[c.text.index("enfants")]] == "e"
+    assert normalize_for_match("l’enfant  «x»") == "l'enfant \"x\""
+
+
+def test_english_resolution_with_numbered_operatives():
+    text = ("RESOLUTION 5\nAG-2024-RES-05\n\nSubject: Cooperation on cybercrime\n\n"
+            "The General Assembly, meeting in Lyon,\n\nRECALLING its earlier work,\n"
+            "DEEPLY CONCERNED by ransomware,\n\n1. URGES member countries to share data;\n"
+            "2. REQUESTS the General Secretariat to report.\n\nAdopted\n")
+    cl = parse(make_document(text, "x.txt", "x"))
+    assert [(c.kind, c.label) for c in cl if c.kind in ("preamble", "operative")] == [
+        ("preamble", "RECALLING"), ("preamble", "DEEPLY CONCERNED"),
+        ("operative", "URGES"), ("operative", "REQUESTS")]
+    assert cl[0].doc_id == "AG-2024-RES-05"
+
+
+def test_non_resolution_falls_back_to_generic_chunks(tmp_path: Path):
+    text = "# Guide\n\nIntro paragraph.\n\n## Article 1\n\nFirst rule text.\n\n## Article 2\n\nSecond rule."
+    cl = parse(make_document(text, "g.md", "guide"))
+    assert cl and all(c.kind == "chunk" for c in cl)
+    assert any("Second rule." in c.text for c in cl)
+    assert any(c.label.startswith("## Article 2") for c in cl)
+
+
+def test_segments_are_substrings():
+    t = "DEMANDE INSTAMMENT à tous, dans le respect de leur cadre juridique national, de déployer des efforts."
+    assert all(s in t for s in segments(t))

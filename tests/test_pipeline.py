@@ -1,0 +1,108 @@
+"""Retrieval and answers through the real embedder and a real Chroma folder under tmp_path."""
+
+from pathlib import Path
+
+import pytest
+from conftest import DOC, SEED_FILE, SEEDS
+
+from resqa.config import Settings
+from resqa.errors import IndexMismatchError, IndexMissingError, InputError
+from resqa.pipeline import Pipeline
+from resqa.verify import check_answer
+
+
+@pytest.mark.parametrize("question", [
+    "What does the resolution urge all member countries to do?",
+    "Que demande instamment l’Assemblée aux pays membres ?",
+])
+def test_urge_question_cites_operative_clause_2_verbatim(pipe, question):
+    ans = pipe.ask(question)
+    assert ans.answerable
+    first = ans.citations[0]
+    assert first.clause.clause_id == f"{DOC}/op-2" and first.clause.kind == "operative"
+    assert first.verified and first.quote in first.clause.text
+    assert "[1]" in ans.text and not check_answer(ans, pipe.clause)
+
+
+def test_answer_language_follows_question(pipe):
+    assert "Operative clause" in pipe.ask("What does the resolution urge member countries to do?").text
+    assert "Dispositif" in pipe.ask("Que demande instamment l’Assemblée aux pays membres ?").text
+
+
+def test_followup_uses_history(pipe):
+    first = "What does the resolution urge member countries to do?"
+    ans = pipe.ask("And under what condition?", [first])
+    assert ans.citations[0].clause.clause_id == f"{DOC}/op-2"
+
+
+@pytest.mark.parametrize("question", [
+    "What budget is allocated to implementing this resolution?",
+    "Combien de pays ont voté pour la résolution ?",
+    "What is the capital of Peru?",
+])
+def test_unsupported_questions_are_refused_with_related_reading(pipe, question):
+    ans = pipe.ask(question)
+    assert not ans.answerable and not ans.citations
+    assert ans.related and all(c.verified for c in ans.related)
+
+
+@pytest.mark.parametrize("bad", ["", "   \n", "x" * 2001])
+def test_bad_questions(pipe, bad):
+    with pytest.raises(InputError):
+        pipe.ask(bad)
+
+
+def test_search_restricted_to_documents(pipe):
+    assert pipe.search("encryption", doc_ids={DOC}).hits
+    assert not pipe.search("encryption", doc_ids={"other"}).hits
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(IndexMissingError, match="resqa ingest"):
+        Pipeline(Settings(index_dir=tmp_path / "none"))
+
+
+def test_reingest_unchanged_embeds_nothing_and_changed_doc_replaces(index_copy: Path, tmp_path: Path):
+    pipe = Pipeline(Settings(index_dir=index_copy))
+    again = pipe.ingest([SEEDS])
+    assert again.embedded == 0 and again.documents == 1
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = SEED_FILE.read_text(encoding="utf-8").replace("Istanbul (Turquie)", "Lyon (France)")
+    (folder / "seed.txt").write_text(text, encoding="utf-8")
+    changed = pipe.ingest([folder])
+    assert 0 < changed.embedded < 10 and changed.reused > 30  # only the edited clause is re-embedded
+    opening = pipe.clause(f"{DOC}/open")
+    assert "Lyon" in opening.text and "Istanbul" not in opening.text
+    (folder / "seed.txt").unlink()
+    (folder / "other.txt").write_text("Un petit texte sans structure.", encoding="utf-8")
+    gone = pipe.ingest([folder])
+    assert gone.removed == 1 and not pipe.index.clauses_of(DOC)
+
+
+def test_index_built_with_another_embedder_is_refused(index_copy: Path):
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        Pipeline(Settings(index_dir=index_copy, embedder="hash"))
+
+
+def test_interrupted_ingest_stays_consistent_and_next_ingest_completes(tmp_path: Path, monkeypatch):
+    settings = Settings(index_dir=tmp_path / "idx", embedder="hash")
+    pipe = Pipeline(settings, create=True)
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    real_add = ChromaVectorStore.add
+    calls = {"n": 0}
+
+    def flaky_add(self, nodes, **kw):
+        calls["n"] += 1
+        real_add(self, nodes[: len(nodes) // 2])
+        raise RuntimeError("simulated crash mid-write")
+
+    monkeypatch.setattr(ChromaVectorStore, "add", flaky_add)
+    with pytest.raises(Exception):
+        pipe.ingest([SEEDS])
+    monkeypatch.setattr(ChromaVectorStore, "add", real_add)
+    reopened = Pipeline(settings)
+    assert reopened.index.clauses == {}  # half-written document is invisible
+    report = reopened.ingest([SEEDS])
+    assert report.documents == 1 and len(reopened.index.clauses_of(DOC)) == 14
