@@ -6,7 +6,7 @@ import pytest
 from conftest import DOC, SEED_FILE, SEEDS
 
 from resqa.config import Settings
-from resqa.errors import IndexMismatchError, IndexMissingError, InputError
+from resqa.errors import BackendError, IndexMismatchError, IndexMissingError, InputError
 from resqa.pipeline import Pipeline
 from resqa.verify import check_answer
 
@@ -99,7 +99,7 @@ def test_interrupted_ingest_stays_consistent_and_next_ingest_completes(tmp_path:
         raise RuntimeError("simulated crash mid-write")
 
     monkeypatch.setattr(ChromaVectorStore, "add", flaky_add)
-    with pytest.raises(Exception):
+    with pytest.raises(BackendError, match="simulated crash"):
         pipe.ingest([SEEDS])
     monkeypatch.setattr(ChromaVectorStore, "add", real_add)
     reopened = Pipeline(settings)

@@ -40,6 +40,8 @@ from resqa.lexical import LexicalIndex, tokens_for_clause
 from resqa.model import Clause, Document, IngestReport, clause_from_dict
 
 SCHEMA = 1
+ALIGN_MIN = 0.86
+ALIGN_MARGIN = 0.02
 Progress = Callable[[int, int, str], None]
 
 
@@ -135,6 +137,9 @@ class ClauseIndex:
                 configuration={"hnsw": {"space": "cosine"}})
             self._registry = self._client.get_or_create_collection(
                 f"{name}_documents", embedding_function=None, metadata={"resqa_schema": SCHEMA})
+        self._vocab = self._client.get_or_create_collection(
+            f"{name}_vocab", embedding_function=None, metadata={"resqa_schema": SCHEMA},
+            configuration={"hnsw": {"space": "cosine"}})
         found = {k: (self._clauses.metadata or {}).get(k) for k in self.manifest}
         if found != self.manifest:
             diff = ", ".join(f"{k}: index has {found[k]!r}, resqa uses {v!r}"
@@ -156,7 +161,7 @@ class ClauseIndex:
             client = chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
                                          settings=ChromaSettings(anonymized_telemetry=False))
             with _chroma_errors("dropping the index"):
-                for suffix in ("_clauses", "_documents"):
+                for suffix in ("_clauses", "_documents", "_vocab"):
                     with contextlib.suppress(Exception):
                         client.delete_collection(settings.collection + suffix)
             shutil.rmtree(Path(settings.index_dir) / "cache", ignore_errors=True)
@@ -282,6 +287,26 @@ class ClauseIndex:
             cos = 1.0 + float(np.log(max(sim, 1e-9)))  # the store reports exp(-cosine distance)
             best[cid] = max(best.get(cid, -1.0), cos)
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+
+    def align_terms(self, words: list[str], vectors: np.ndarray) -> dict[str, str]:
+        """Map question words to corpus words they translate to, by nearest vocabulary vector.
+
+        A match counts only when it stands out from the word's tenth neighbour by ALIGN_MARGIN
+        (e5's word vectors sit close together; a lone clear winner is a translation, a crowd is
+        noise). Corpus words that the question already contains are not aligned."""
+        if not words or self._vocab.count() == 0:
+            return {}
+        n = min(10, self._vocab.count())
+        with _chroma_errors("aligning terms"):
+            got = self._vocab.query(query_embeddings=vectors.tolist(), n_results=n, include=["distances"])
+        out = {}
+        for w, ids, dists in zip(words, got["ids"], got["distances"]):
+            if not ids:
+                continue
+            s1, s_last = 1 - dists[0], 1 - dists[-1]
+            if s1 >= ALIGN_MIN and (s1 - s_last) >= ALIGN_MARGIN and ids[0] != w:
+                out[w] = ids[0]
+        return out
 
     def segment_vectors(self, clause: Clause) -> np.ndarray | None:
         """Embeddings of a clause's segments, in order (None for single-segment clauses)."""
@@ -433,4 +458,21 @@ class ClauseIndex:
                 "parser_version": PARSER_VERSION, **flat}])
             self._clauses.delete(where={"$and": [{"resqa_doc": doc.doc_id},
                                                  {"doc_hash": {"$ne": doc.content_hash}}]})
+        self._add_vocabulary(clauses)
         return len(missing), len(texts) - len(missing), len(clauses)
+
+    def _add_vocabulary(self, clauses: list[Clause]) -> None:
+        """Embed the corpus words not yet known (shared in Chroma, used by align_terms)."""
+        from resqa.lexical import vocabulary_words
+
+        words = sorted({w for c in clauses for w in vocabulary_words(c.text)})
+        if not words:
+            return
+        with _chroma_errors("writing vocabulary"):
+            known = set()
+            for i in range(0, len(words), 500):
+                known |= set(self._vocab.get(ids=words[i:i + 500], include=[])["ids"])
+            new = [w for w in words if w not in known]
+            for i in range(0, len(new), 256):
+                batch = new[i:i + 256]
+                self._vocab.add(ids=batch, embeddings=self.embedder.embed_passages(batch).tolist())

@@ -8,6 +8,7 @@ the English gloss of a French clause ("urges" ~ DEMANDE INSTAMMENT).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from resqa import language
+from resqa.clean import fold
 
 _STEMMER_NAMES = {"fr": "french", "en": "english", "es": "spanish", "de": "german"}
 _LOCK = threading.Lock()  # PyStemmer objects are not safe to share between threads
@@ -30,6 +32,30 @@ def _stemmer(lang: str):
 def _content_words(text: str) -> list[str]:
     stop = language.all_stopwords()
     return [w for w in language.words(text) if w not in stop and (len(w) > 1 or w.isdigit())]
+
+
+_SURFACE = re.compile(r"[^\W\d_]{3,}")
+
+
+def _surface_words(text: str) -> list[str]:
+    """Lowercased words with their accents (the embedder reads them better than folded ones)."""
+    stop = language.all_stopwords()
+    return [w for w in _SURFACE.findall(text.lower().replace("’", "'")) if fold(w) not in stop]
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """Content words of a clause that a question word may be aligned to."""
+    return {w for w in _surface_words(text) if len(w) >= 4}
+
+
+def question_words(text: str) -> list[str]:
+    """The question's content words (frame words dropped), for alignment to the corpus."""
+    frame = language.frame_words()
+    out: list[str] = []
+    for w in _surface_words(text):
+        if fold(w) not in frame and w not in out:
+            out.append(w)
+    return out
 
 
 def tokens_for_clause(text: str, lang: str, gloss: str = "") -> list[str]:
@@ -90,10 +116,16 @@ class LexicalIndex:
         ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
         return cls(ids, bm25s.BM25.load(str(path), show_progress=False) if ids else None)
 
-    def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        if not self.ids or not query_tokens or self._bm25 is None:
+    def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None,
+               extra_tokens: list[str] = (), extra_weight: float = 0.7) -> list[tuple[str, float]]:
+        """Top-k clause ids by BM25; `extra_tokens` (aligned translations) count `extra_weight`."""
+        if not self.ids or not (query_tokens or extra_tokens) or self._bm25 is None:
             return []
-        scores = np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+        scores = np.zeros(len(self.ids), dtype=np.float32)
+        if query_tokens:
+            scores += np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
+        if extra_tokens:
+            scores += extra_weight * np.asarray(self._bm25.get_scores(list(extra_tokens)), dtype=np.float32)
         if allowed is not None:
             mask = np.fromiter((i in allowed for i in self.ids), dtype=bool, count=len(self.ids))
             scores = np.where(mask, scores, 0.0)

@@ -15,7 +15,7 @@ import numpy as np
 from resqa import language
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
-from resqa.lexical import tokens_for_query
+from resqa.lexical import question_words, tokens_for_query
 from resqa.model import Hit
 
 RRF_K = 60
@@ -46,6 +46,7 @@ class SearchResult:
     query_vector: np.ndarray
     queries: list[str]
     followup: bool
+    aligned: dict[str, str] = field(default_factory=dict)  # question word -> corpus word
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -67,7 +68,12 @@ class HybridRetriever:
             w = _CONTEXT_WEIGHT_FOLLOWUP if follow else _CONTEXT_WEIGHT_STANDALONE
             queries.append((f"{history[-1]} {question}", w))
         t1 = time.perf_counter()
-        vecs = self.embedder.embed_queries([q for q, _ in queries])
+        qwords = question_words(question)
+        vecs_all = self.embedder.embed_queries([q for q, _ in queries] + qwords)
+        vecs, wvecs = vecs_all[:len(queries)], vecs_all[len(queries):]
+        aligned = self.index.align_terms(qwords, wvecs) if qwords else {}
+        own_tokens = tokens_for_query(question)
+        extra = [t for t in tokens_for_query(" ".join(aligned.values())) if t not in own_tokens]
         t2 = time.perf_counter()
         pool = max(k * 3, 24)
         allowed = None
@@ -78,7 +84,8 @@ class HybridRetriever:
         best_lex: dict[str, tuple[float, int]] = {}
         for (q, w), vec in zip(queries, vecs):
             dense = self.index.dense(vec, pool, doc_ids)
-            lex = self.index.lexical.search(tokens_for_query(q), pool, allowed) if self.index.lexical else []
+            lex = (self.index.lexical.search(tokens_for_query(q), pool, allowed, extra_tokens=extra)
+                   if self.index.lexical else [])
             for ranked, best in ((dense, best_dense), (lex, best_lex)):
                 for rank, (cid, score) in enumerate(ranked):
                     fused[cid] = fused.get(cid, 0.0) + w / (RRF_K + rank + 1)
@@ -91,7 +98,7 @@ class HybridRetriever:
                     rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
                 for cid, s in order if cid in self.index.clauses]
         qvec = vecs[-1] if follow else vecs[0]
-        return SearchResult(hits, qvec, [q for q, _ in queries], follow,
+        return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned,
                             {"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "search": (t3 - t2) * 1e3})
 
 

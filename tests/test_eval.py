@@ -1,0 +1,46 @@
+from pathlib import Path
+
+from conftest import ROOT
+
+from resqa.evaluate import Case, check_cases, gate, load_cases, span_scores
+from resqa.model import Citation
+
+
+def test_eval_set_is_valid_against_the_index(pipe):
+    cases = load_cases(ROOT / "eval" / "cases.jsonl")
+    assert len(cases) >= 80 and not check_cases(cases, pipe.clause)
+    langs = [c.lang for c in cases]
+    assert langs.count("fr") / len(cases) >= 0.35 and langs.count("en") / len(cases) >= 0.35
+    assert sum(c.unanswerable for c in cases) / len(cases) >= 0.15
+    assert sum(bool(c.history) for c in cases) >= 10
+
+
+def test_checker_catches_bad_cases(pipe):
+    bad = [Case("x", "q", "en", "t", (), ("NOPE/op-9",), ("zzz",), False),
+           Case("y", "q", "en", "t", (), ("GA-2021-89-RES-09/op-2",), ("not in the clause",), False)]
+    problems = check_cases(bad, pipe.clause)
+    assert any("not in the index" in p for p in problems) and any("must-quote" in p for p in problems)
+
+
+def test_gate_and_target_directions():
+    th = {"hit@1": {"target": 0.9, "gate": 0.7}, "false_refusal_rate": {"target": 0.1, "gate": 0.2}}
+    fails, short = gate({"hit@1": 0.8, "false_refusal_rate": 0.3}, th)
+    assert fails == ["false_refusal_rate = 0.300, gate 0.2"]
+    assert len(short) == 2
+
+
+def test_span_scores(pipe):
+    op2 = pipe.clause("GA-2021-89-RES-09/op-2")
+    case = Case("z", "q", "fr", "t", (), (op2.clause_id,), ("dans le respect de leur cadre juridique national",), False)
+    exact = Citation(1, op2, "dans le respect de leur cadre juridique national", True)
+    assert span_scores(case, (exact,), pipe.clause) == (1.0, 1.0)
+    whole = Citation(1, op2, op2.text, True)
+    p, r = span_scores(case, (whole,), pipe.clause)
+    assert r == 1.0 and p < 0.2
+
+
+def test_thresholds_file_gates_the_invariants():
+    import tomllib
+
+    th = tomllib.loads(Path(ROOT / "eval" / "thresholds.toml").read_text())
+    assert th["verbatim_rate"]["gate"] == 1.0 and th["verifier_selftest"]["gate"] == 1.0
