@@ -67,10 +67,7 @@ class ExtractiveAnswerer:
         lang = question_language(question, history)
         res = self.retriever.search(question, history, k=8, doc_ids=doc_ids)
         t1 = time.perf_counter()
-        aspect_q = f"{history[-1]} {question}" if res.followup and history else question
         verdict = abstain.assess(question, res.hits)
-        if verdict.answerable and aspect_q != question:
-            verdict = abstain.assess(aspect_q, res.hits) if abstain.triggered(question) else verdict
         if not verdict.answerable:
             ans = self._refusal(question, lang, res, verdict)
         else:
