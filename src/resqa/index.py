@@ -254,6 +254,9 @@ class ClauseIndex:
         return out, lexical
 
     # ------------------------------------------------------------------ reading
+    def clause_ids_of(self, doc_ids: set[str]) -> set[str]:
+        return {c for d in doc_ids for c in self._by_doc.get(d, [])}
+
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return [self.clauses[c] for c in self._by_doc.get(doc_id, [])]
 

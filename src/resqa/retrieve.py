@@ -78,7 +78,7 @@ class HybridRetriever:
         pool = max(k * 3, 24)
         allowed = None
         if doc_ids is not None:
-            allowed = {c for d in doc_ids for c in self.index._by_doc.get(d, [])}
+            allowed = self.index.clause_ids_of(doc_ids)
         fused: dict[str, float] = {}
         best_dense: dict[str, tuple[float, int]] = {}
         best_lex: dict[str, tuple[float, int]] = {}
