@@ -146,9 +146,17 @@ class ClauseIndex:
                              for k, v in self.manifest.items() if found[k] != v)
             raise IndexMismatchError(f"the index was built with other settings ({diff}) — "
                                      "rebuild it with `resqa ingest --rebuild`")
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+        self._store_obj: Any = None
 
-        self._store = ChromaVectorStore(chroma_collection=self._clauses)
+    @property
+    def _store(self) -> Any:
+        """llama-index's ChromaVectorStore over the clause collection, for writing nodes. Built on
+        first write only: importing llama-index costs ~1 s, and the query path does not need it."""
+        if self._store_obj is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._store_obj = ChromaVectorStore(chroma_collection=self._clauses)
+        return self._store_obj
 
     @classmethod
     def drop(cls, settings: Settings) -> None:
@@ -267,28 +275,27 @@ class ClauseIndex:
         return [self.clauses[x] for x in ids[max(0, i - width): i + width + 1]]
 
     def dense(self, query_vec: np.ndarray, k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
-        """Clause ids by best cosine of the clause record or one of its segments."""
-        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
+        """Clause ids by best cosine of the clause record or one of its segments.
 
-        filters = None
+        Queries the Chroma collection through Chroma's own client (the store is cosine-spaced, so
+        similarity = 1 - distance); the `where` filter keeps the search inside `doc_ids`."""
+        where = None
         if doc_ids is not None:
             if not doc_ids:
                 return []
-            filters = MetadataFilters(filters=[MetadataFilter(key="resqa_doc", value=sorted(doc_ids),
-                                                              operator=FilterOperator.IN)])
+            where = {"resqa_doc": {"$in": sorted(doc_ids)}}
         n = max(1, min(k * 4, self._clauses.count()))
-        query = VectorStoreQuery(query_embedding=query_vec.tolist(), similarity_top_k=n, filters=filters)
         with _chroma_errors("searching"):
-            res = self._store.query(query)
+            got = self._clauses.query(query_embeddings=[query_vec.tolist()], n_results=n, where=where,
+                                      include=["metadatas", "distances"])
         best: dict[str, float] = {}
-        for node, sim in zip(res.nodes or [], res.similarities or []):
-            meta = node.metadata
+        for meta, dist in zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0]):
+            meta = meta or {}
             info = self.docs.get(str(meta.get("resqa_doc")))
             cid = str(meta.get("clause_id"))
             if info is None or meta.get("doc_hash") != info.content_hash or cid not in self.clauses:
                 continue
-            cos = 1.0 + float(np.log(max(sim, 1e-9)))  # the store reports exp(-cosine distance)
-            best[cid] = max(best.get(cid, -1.0), cos)
+            best[cid] = max(best.get(cid, -1.0), 1.0 - float(dist))
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
     def align_terms(self, words: list[str], vectors: np.ndarray) -> dict[str, str]:
