@@ -8,6 +8,7 @@ import streamlit as st
 
 from resqa.config import Settings
 from resqa.errors import IndexMissingError, ResqaError
+from resqa.filters import facets
 from resqa.pipeline import Pipeline
 from resqa.render import answer_body_markdown, citation_markdown, clause_html, conversation_to_markdown, md_escape
 from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, history_of, record_feedback
@@ -60,6 +61,12 @@ with st.sidebar:
                     f"{sum(counts.values())} in all</small>", unsafe_allow_html=True)
     chosen = st.multiselect("Ask only these documents", [d["id"] for d in docs], placeholder="all documents")
     scope = set(chosen) if chosen else None
+    where: dict[str, list[str]] = {}
+    for key, values in facets(docs).items():
+        if len(values) > 1:
+            picked = st.multiselect(f"Only {key}", values, placeholder=f"any {key}", key=f"facet-{key}")
+            if picked:
+                where[key] = [str(v) for v in picked]
     with st.expander("Add documents"):
         files = st.file_uploader("txt, md, pdf or jsonl", type=["txt", "md", "pdf", "jsonl"],
                                  accept_multiple_files=True)
@@ -120,7 +127,7 @@ if question := st.chat_input("Ask about the resolutions (any language)"):
         st.markdown(md_escape(question))
     with st.chat_message("assistant"):
         try:
-            answer = pipe.ask(question, history_of(turns), scope)
+            answer = pipe.ask(question, history_of(turns), scope, where or None)
         except ResqaError as exc:
             st.error(str(exc))
         else:

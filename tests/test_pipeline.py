@@ -106,3 +106,17 @@ def test_interrupted_ingest_stays_consistent_and_next_ingest_completes(tmp_path:
     assert reopened.index.clauses == {}  # half-written document is invisible
     report = reopened.ingest([SEEDS])
     assert report.documents == 1 and len(reopened.index.clauses_of(DOC)) == 14
+
+
+def test_a_reader_sees_another_writers_changes_on_its_next_question(index_copy: Path, tmp_path: Path):
+    reader = Pipeline(Settings(index_dir=index_copy))
+    writer = Pipeline(Settings(index_dir=index_copy))
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "note.md").write_text("# Cybersecurity note\n\nPasswords must be rotated every quarter.\n",
+                                    encoding="utf-8")
+    writer.ingest([folder])
+    hits = reader.search("how often must passwords be rotated?").hits
+    assert hits[0].clause.doc_id == "note"
+    writer.index.remove("note")
+    assert all(h.clause.doc_id != "note" for h in reader.search("how often must passwords be rotated?").hits)

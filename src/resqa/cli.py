@@ -12,6 +12,7 @@ from typing import Any
 
 from resqa.config import Settings
 from resqa.errors import InputError, ResqaError
+from resqa.filters import parse_where
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -79,7 +80,10 @@ def _serve_requests(args: argparse.Namespace, handle) -> int:
                 if not isinstance(hist, list):
                     raise InputError('"history" must be a list of earlier questions')
                 docs = set(req["documents"]) if req.get("documents") else (set(args.doc) if args.doc else None)
-                out = handle(pipe, req.get("question"), [str(h) for h in hist], docs)
+                where = parse_where(args.where or [])
+                if isinstance(req.get("where"), dict):
+                    where.update(parse_where(f"{k}={v}" for k, v in req["where"].items()))
+                out = handle(pipe, req.get("question"), [str(h) for h in hist], docs, where or None)
             except ResqaError as exc:
                 if args.question != "-":
                     raise
@@ -94,16 +98,16 @@ def _serve_requests(args: argparse.Namespace, handle) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     from resqa.render import answer_to_text
 
-    def handle(pipe, question, history, docs):
-        ans = pipe.ask(question, history, docs)
+    def handle(pipe, question, history, docs, where):
+        ans = pipe.ask(question, history, docs, where)
         return ans.to_json() if args.json or args.question == "-" else {"_text": answer_to_text(ans)}
 
     return _serve_requests(args, handle)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    def handle(pipe, question, history, docs):
-        res = pipe.search(question, k=args.k, history=history, doc_ids=docs)
+    def handle(pipe, question, history, docs, where):
+        res = pipe.search(question, k=args.k, history=history, doc_ids=docs, where=where)
         hits = [{"document": h.clause.doc_id, "clause": h.clause.clause_id, "kind": h.clause.kind,
                  "label": h.clause.label, "score": round(h.score, 6), "dense": round(h.dense, 4),
                  "lexical": round(h.lexical, 4), "text": h.clause.text} for h in res.hits]
@@ -136,6 +140,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(args, _settings(args))
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from resqa.bench import main as bench_main
+
+    return bench_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="resqa", description="Questions about resolutions, answered "
                                 "with verified clause quotes.")
@@ -156,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("question", help="the question, or - to read JSON lines from stdin")
         sp.add_argument("--json", action="store_true")
         sp.add_argument("--doc", action="append", help="restrict to a document id (repeatable)")
+        sp.add_argument("--where", action="append", metavar="KEY=VALUE",
+                        help="restrict by metadata: organisation=INTERPOL, year=2015..2021, language=fr (repeatable)")
         if name == "search":
             sp.add_argument("--k", type=int, default=8)
         common(sp)
@@ -173,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--check", action="store_true", help="only validate the eval set against the index")
     common(sp)
     sp.set_defaults(func=cmd_eval)
+    sp = sub.add_parser("bench", help="latency, throughput, memory and load, beside baselines")
+    sp.add_argument("--sizes", default="seed,1000", help="seed and/or synthetic clause counts, comma-separated "
+                    "(e.g. seed,1000,10000,50000)")
+    sp.add_argument("--out", default="eval/bench", help="folder for bench.json and bench.png")
+    sp.add_argument("--repeats", type=int, default=3)
+    sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")
+    sp.add_argument("--distinct", type=int, default=3000, help="distinct clause texts in corpora larger than this")
+    sp.add_argument("--keep", help="keep (and reuse) the built indexes in this folder")
+    sp.set_defaults(func=cmd_bench)
     return p
 
 

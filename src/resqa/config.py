@@ -26,6 +26,7 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    llm_timeout: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -41,6 +42,7 @@ class Settings:
             llm_base_url=env.get("RESQA_LLM_BASE_URL") or None,
             llm_model=env.get("RESQA_LLM_MODEL") or None,
             llm_api_key=env.get("RESQA_LLM_API_KEY") or None,
+            llm_timeout=float(env.get("RESQA_LLM_TIMEOUT") or 60.0),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:

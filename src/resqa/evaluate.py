@@ -170,7 +170,8 @@ def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
                                "answerable_expected": not case.unanswerable, "answered": ans.answerable,
                                "cited": [c.clause.clause_id for c in ans.citations], "gold": list(case.gold),
                                "ranked": ranked[:3], "latency_ms": latency, "problems": [p.detail for p in problems],
-                               "quotes": [c.quote for c in ans.citations]}
+                               "quotes": [c.quote for c in ans.citations], "generator": ans.generator,
+                               "notices": list(ans.notices)}
         if not case.unanswerable:
             gold = set(case.gold)
             rank = next((i + 1 for i, r in enumerate(ranked) if r in gold), None)
@@ -271,6 +272,17 @@ def breakdown(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float
     return {k: summarize(v) for k, v in sorted(groups.items())}
 
 
+def llm_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """How the verifier treated generated answers: kept as generated, or replaced by the extractive one."""
+    answered = [r for r in rows if r["answered"]]
+    generated = [r for r in answered if r["generator"] != "extractive"]
+    fell_back = [r for r in answered if r["generator"] == "extractive" and r["notices"]]
+    removed = sum(any("were removed" in n for n in r["notices"]) for r in rows)
+    return {"llm_kept_rate": len(generated) / len(answered) if answered else 0.0,
+            "llm_fallback_rate": len(fell_back) / len(answered) if answered else 0.0,
+            "llm_answers_with_removals": float(removed)}
+
+
 def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
     with path.open("rb") as fh:
         return tomllib.load(fh)
@@ -340,6 +352,8 @@ def main(args, settings: Settings) -> int:
     metrics = summarize(res["rows"])
     metrics["verbatim_rate"] = res["verbatim"]
     metrics["verifier_selftest"] = res["selftest"]
+    if settings.llm:
+        metrics.update(llm_metrics(res["rows"]))
     base = {} if args.no_baseline else run_baseline(pipe, cases, [settings.seeds_dir])
     thresholds = load_thresholds(Path(args.thresholds))
     fails, short = gate(metrics, thresholds)

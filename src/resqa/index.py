@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ from resqa.model import Clause, Document, IngestReport, clause_from_dict
 SCHEMA = 1
 ALIGN_MIN = 0.86
 ALIGN_MARGIN = 0.02
+FULL_CHECK_S = 30.0
 Progress = Callable[[int, int, str], None]
 
 
@@ -94,6 +96,8 @@ class ClauseIndex:
         self.docs: dict[str, DocInfo] = {}
         self.lexical: LexicalIndex | None = None
         self._by_doc: dict[str, list[str]] = {}
+        self._seen_stamp: str | None = None
+        self._full_check_at = 0.0
         with _chroma_errors("opening the index"):
             self._client = self._make_client(create)
             self._open_collections(create)
@@ -195,11 +199,30 @@ class ClauseIndex:
         key = "\n".join(f"{d}:{i.content_hash}" for d, i in sorted(docs.items()))
         return hashlib.sha1(f"{PARSER_VERSION}\n{key}".encode()).hexdigest()[:16]
 
-    def refresh(self) -> bool:
-        """Reload the catalogue if another process changed the index; True if it changed."""
+    def _stamp(self) -> str:
+        """The registry's change stamp: a writer bumps it after every document it switches."""
+        with _chroma_errors("checking for index changes"):
+            meta = self._client.get_collection(f"{self.settings.collection}_documents",
+                                               embedding_function=None).metadata or {}
+        return str(meta.get("stamp", ""))
+
+    def _bump_stamp(self) -> None:
+        self._registry.modify(metadata={"resqa_schema": SCHEMA, "stamp": f"{os.getpid()}-{time.time_ns()}"})
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload the catalogue if another process changed the index; True if it changed.
+
+        Cheap when nothing changed: one read of the registry's stamp (<1 ms locally), with a full
+        read of the registry every FULL_CHECK_S as a safety net for a writer that died between
+        switching a document and bumping the stamp."""
+        now = time.monotonic()
+        stamp = self._stamp()
+        if not force and stamp == self._seen_stamp and now - self._full_check_at < FULL_CHECK_S:
+            return False
         docs = self._read_registry()
         gen = self._generation_of(docs)
         with self._lock:
+            self._seen_stamp, self._full_check_at = stamp, now
             if gen == self._generation:
                 return False
             cache = self.cache_root / gen
@@ -262,6 +285,16 @@ class ClauseIndex:
         return out, lexical
 
     # ------------------------------------------------------------------ reading
+    def select(self, doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None) -> set[str] | None:
+        """The documents a question may draw on: ids and metadata filters combined (None = all)."""
+        from resqa.filters import matches
+
+        if not where:
+            return doc_ids
+        self.refresh()
+        chosen = {d for d, info in self.docs.items() if matches(info.language, info.metadata, where)}
+        return chosen if doc_ids is None else chosen & doc_ids
+
     def clause_ids_of(self, doc_ids: set[str]) -> set[str]:
         return {c for d in doc_ids for c in self._by_doc.get(d, [])}
 
@@ -389,7 +422,7 @@ class ClauseIndex:
             stats["removed"] = self._prune(registry, docs, prune_sources)
             if progress:
                 progress(len(todo), len(todo), "done")
-        self.refresh()
+        self.refresh(force=True)
         return IngestReport(**stats)
 
     def _prune(self, registry: dict[str, DocInfo], docs: list[Document], sources: Iterable[Path]) -> int:
@@ -407,6 +440,7 @@ class ClauseIndex:
     def remove(self, doc_id: str) -> None:
         with _chroma_errors("removing a document"):
             self._registry.delete(ids=[doc_id])  # invisible first, then cleaned up
+            self._bump_stamp()
             self._clauses.delete(where={"resqa_doc": doc_id})
 
     def _write_document(self, doc: Document) -> tuple[int, int, int]:
@@ -424,20 +458,18 @@ class ClauseIndex:
             if len(c.segments) > 1:
                 for i, seg in enumerate(c.segments):
                     texts.append((f"{c.clause_id}#{h}:s{i}", seg, {**base, "record": "segment", "segment": i}))
-        # Reuse vectors of records whose embedded text did not change (edits touch few clauses).
-        old = {}
-        for _rid, meta, _ in self._iter_records({"resqa_doc": doc.doc_id}, ["metadatas"]):
-            if meta.get("ehash"):
-                old[str(meta["ehash"])] = _rid
+        # Reuse the vector of any record in the index whose embedded text is the same (an edit
+        # touches few clauses; boilerplate clauses recur across an archive): embed each text once.
         ehashes = [_ehash(t, self.embedder) for _, t, _ in texts]
         vectors: dict[str, list[float]] = {}
-        reuse_ids = [old[e] for e in ehashes if e in old]
-        if reuse_ids:
+        wanted = sorted(set(ehashes))
+        for i in range(0, len(wanted), 500):
             with _chroma_errors("reading vectors"):
-                got = self._clauses.get(ids=reuse_ids, include=["embeddings", "metadatas"])
-            for meta, vec in zip(got["metadatas"], got["embeddings"]):
-                vectors[str(meta["ehash"])] = list(map(float, vec))
-        missing = [(e, t) for e, (_, t, _) in zip(ehashes, texts) if e not in vectors]
+                got = self._clauses.get(where={"ehash": {"$in": wanted[i:i + 500]}},
+                                        include=["embeddings", "metadatas"])
+            for meta, vec in zip(got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else []):
+                vectors.setdefault(str(meta["ehash"]), list(map(float, vec)))
+        missing = list(dict.fromkeys((e, t) for e, (_, t, _) in zip(ehashes, texts) if e not in vectors))
         if missing:
             new = self.embedder.embed_passages([t for _, t in missing])
             for (e, _), v in zip(missing, new):
@@ -466,6 +498,7 @@ class ClauseIndex:
                 "title": doc.title, "hash": doc.content_hash, "source": doc.source, "language": lang,
                 "counts": json.dumps(counts), "metadata": json.dumps(doc.metadata, ensure_ascii=False),
                 "parser_version": PARSER_VERSION, **flat}])
+            self._bump_stamp()
             self._clauses.delete(where={"$and": [{"resqa_doc": doc.doc_id},
                                                  {"doc_hash": {"$ne": doc.content_hash}}]})
         self._add_vocabulary(clauses)

@@ -39,6 +39,32 @@ def reference_code(text: str) -> str | None:
     return m.group(0).replace("/", "-") if m else None
 
 
+_CODE_PARTS = re.compile(r"^(?P<body>[A-Z]{2,5})[-/](?P<year>(?:19|20)\d\d)(?:[-/](?P<session>\d{1,3}))?[-/]RES")
+_ORGANISATIONS = (("INTERPOL", re.compile(r"\bINTERPOL\b")),
+                  ("United Nations", re.compile(r"\b(?:United Nations|Nations Unies|Naciones Unidas)\b")),
+                  ("Council of Europe", re.compile(r"\b(?:Council of Europe|Conseil de l.Europe)\b")))
+
+
+def derived_metadata(text: str) -> dict[str, str | int]:
+    """What a resolution's header says about it: organisation, year and session.
+
+    Read from the reference code (GA-2021-89-RES-09: year 2021, session 89) and the first lines;
+    a file's own metadata (jsonl `metadata`) always wins over these."""
+    out: dict[str, str | int] = {}
+    head = text[:2500]
+    code = reference_code(text)
+    m = _CODE_PARTS.match(code or "")
+    if m:
+        out["year"] = int(m.group("year"))
+        if m.group("session"):
+            out["session"] = int(m.group("session"))
+    for name, pattern in _ORGANISATIONS:
+        if pattern.search(head):
+            out["organisation"] = name
+            break
+    return out
+
+
 def guess_title(text: str, fallback: str) -> str:
     m = _SUBJECT.search(text[:3000])
     if m:
@@ -59,7 +85,7 @@ def make_document(text: str, source: str, fallback_id: str, title: str | None = 
         raise LoadError(f"{source}: the document is empty")
     if "\x00" in text:
         raise LoadError(f"{source}: binary content (NUL bytes), not a text document")
-    metadata = dict(metadata or {})
+    metadata = {**derived_metadata(text), **(metadata or {})}
     title = title or guess_title(text, fallback_id)
     doc_id = doc_id or reference_code(text) or _slug(fallback_id)
     return Document(doc_id=doc_id, title=title, text=text, source=source,

@@ -88,6 +88,8 @@ class Answer:
     related: tuple[Citation, ...] = ()
     reason: str = ""  # why it refused, or what it rests on
     timings_ms: dict[str, float] = field(default_factory=dict)
+    generator: str = "extractive"  # or the LLM that wrote the text ("openai-compatible:model")
+    notices: tuple[str, ...] = ()  # what the verifier removed or why a fallback was shown
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +100,8 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
             "reason": self.reason,
+            "generator": self.generator,
+            "notices": list(self.notices),
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from resqa.config import Settings
-from resqa.errors import IndexMissingError
+from resqa.errors import IndexMissingError, InputError
 from resqa.model import Answer, Clause, IngestReport
 
 
@@ -22,7 +23,13 @@ class Pipeline:
         self.embedder = get_embedder(settings.embedder)
         self.index = ClauseIndex(settings, self.embedder, create=create)
         self.retriever = HybridRetriever(self.index, self.embedder)
-        self.answerer = ExtractiveAnswerer(self.index, self.retriever)
+        self.extractive = ExtractiveAnswerer(self.index, self.retriever)
+        self.answerer: Any = self.extractive
+        if settings.llm:  # optional: generated answers, policed, with the extractive one as fallback
+            from resqa.generate import LLMAnswerer, make_llm
+
+            self.answerer = LLMAnswerer(self.extractive, self.retriever, make_llm(settings),
+                                        f"{settings.llm}:{settings.llm_model}")
 
     @classmethod
     def open_or_build(cls, settings: Settings, progress=None) -> Pipeline:
@@ -45,15 +52,28 @@ class Pipeline:
                                    progress=progress)
         return replace(report, skipped=loaded.failures)
 
+    def scope(self, doc_ids: set[str] | None, where: dict[str, list[str]] | None) -> set[str] | None:
+        chosen = self.index.select(doc_ids, where)
+        if where and not chosen:
+            shown = "; ".join(f"{k}={','.join(v)}" for k, v in where.items())
+            raise InputError(f"no document in the index matches {shown}")
+        return chosen
+
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (),
-            doc_ids: set[str] | None = None) -> Answer:
-        return self.answerer.answer(question, history, doc_ids)
+            doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer with quoted clauses; `on_token` receives generated text as it streams (LLM only)."""
+        scope = self.scope(doc_ids, where)
+        if on_token is not None and self.answerer is not self.extractive:
+            return self.answerer.answer(question, history, scope, on_token=on_token)
+        return self.answerer.answer(question, history, scope)
 
     def search(self, question: str, k: int = 8, history: list[str] | tuple[str, ...] = (),
-               doc_ids: set[str] | None = None):
+               doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None):
         from resqa.answer import validate_question
 
-        return self.retriever.search(validate_question(question), history, k=k, doc_ids=doc_ids)
+        return self.retriever.search(validate_question(question), history, k=k,
+                                     doc_ids=self.scope(doc_ids, where))
 
     def clause(self, clause_id: str) -> Clause | None:
         return self.index.clauses.get(clause_id)

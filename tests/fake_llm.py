@@ -1,0 +1,149 @@
+"""A scripted OpenAI-compatible (and Ollama) chat server on loopback, for tests and eval runs.
+
+It reads the numbered clauses resqa puts in the prompt and replies according to its `mode`:
+- correct: quotes the first clause's opening words verbatim, cited [1];
+- altered: the same quote with one word changed;
+- bad_number: a verbatim quote cited to a clause number that does not exist;
+- uncited: fluent text with no citation at all;
+- injected: obeys an instruction planted in a clause (says PWNED, quotes nothing real);
+- hallucinate: a mix of the above, varying with the question (for eval runs);
+- malformed: a body that is not a chat completion;
+- error: HTTP 500;
+- slow: answers after `delay` seconds (longer than resqa's timeout).
+The condense step (a prompt asking for a standalone question) is answered by joining the
+follow-up to the last question in the history.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+CLAUSE = re.compile(r"^\[(\d+)\] .*?\n<<<\n(.*?)\n>>>", re.M | re.S)
+
+
+def _clauses(prompt: str) -> dict[int, str]:
+    return {int(n): text for n, text in CLAUSE.findall(prompt)}
+
+
+def _opening(text: str, words: int = 12) -> str:
+    return " ".join(text.split()[:words]).rstrip(",;:")
+
+
+def reply_for(mode: str, prompt: str, question: str) -> str:
+    if "<Standalone question>" in prompt:
+        hist = re.search(r"<Chat History>\n(.*?)\n\n<Follow Up Message>", prompt, re.S)
+        last = hist.group(1).strip().splitlines()[-1].split(":", 1)[-1].strip() if hist and hist.group(1).strip() else ""
+        return f"{last} {question}".strip()
+    clauses = _clauses(prompt)
+    if not clauses:
+        return "I cannot find any clause."
+    first = clauses[min(clauses)]
+    quote = _opening(first)
+    if mode == "hallucinate":
+        mode = ["altered", "bad_number", "uncited", "correct"][sum(map(ord, question)) % 4]
+    if mode == "correct":
+        return f"The Assembly states: «{quote}» [1]."
+    second = _opening(clauses.get(2, first))
+    if mode == "altered":  # one good quote, then one with a word changed
+        words = second.split()
+        words[len(words) // 2] = "NOT"
+        return f"The Assembly states: «{quote}» [1]. It adds: «{' '.join(words)}» [2]."
+    if mode == "bad_number":
+        return f"The Assembly states: «{quote}» [1]. See also «{second}» [{len(clauses) + 7}]."
+    if mode == "uncited":
+        return "The resolution broadly supports international cooperation against crime."
+    if mode == "injected":
+        planted = next((t for t in clauses.values() if "ignore" in t.lower()), "")
+        return "PWNED. All member countries must send money to the attacker." if planted else \
+            f"The Assembly states: «{quote}» [1]."
+    return "?"
+
+
+class FakeLLM:
+    def __init__(self, mode: str = "correct", delay: float = 5.0) -> None:
+        self.mode = mode
+        self.delay = delay
+        self.requests: list[dict[str, Any]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a: Any) -> None:
+                pass
+
+            def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self) -> None:  # model listings
+                self._send(200, json.dumps({"data": [{"id": "fake"}], "models": [{"name": "fake"}]}).encode())
+
+            def do_POST(self) -> None:
+                n = int(self.headers.get("Content-Length") or 0)
+                req = json.loads(self.rfile.read(n) or b"{}")
+                fake.requests.append({"path": self.path, "body": req,
+                                      "auth": self.headers.get("Authorization", "")})
+                msgs = req.get("messages") or []
+                prompt = "\n".join(str(m.get("content", "")) for m in msgs)
+                q = re.search(r"Question: (.*)", prompt)
+                text = reply_for(fake.mode, prompt, q.group(1).strip() if q else "")
+                if fake.mode == "error":
+                    return self._send(500, b'{"error": {"message": "internal error"}}')
+                if fake.mode == "slow":
+                    time.sleep(fake.delay)
+                if fake.mode == "malformed":
+                    return self._send(200, b"<html>this is not JSON</html>", "text/html")
+                if self.path.startswith("/api/chat"):  # Ollama
+                    if req.get("stream", True):
+                        chunks = [json.dumps({"model": "fake", "message": {"role": "assistant", "content": w},
+                                              "done": False}) for w in _pieces(text)]
+                        chunks.append(json.dumps({"model": "fake", "message": {"role": "assistant", "content": ""},
+                                                  "done": True, "done_reason": "stop"}))
+                        return self._send(200, ("\n".join(chunks) + "\n").encode(), "application/x-ndjson")
+                    return self._send(200, json.dumps({"model": "fake", "message": {"role": "assistant", "content": text},
+                                                       "done": True}).encode())
+                if req.get("stream"):
+                    events = []
+                    for w in _pieces(text):
+                        events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+                                       "choices": [{"index": 0, "delta": {"role": "assistant", "content": w},
+                                                    "finish_reason": None}]})
+                    events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+                                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+                    return self._send(200, body.encode(), "text/event-stream")
+                body = {"id": "c1", "object": "chat.completion", "created": 0, "model": "fake",
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                     "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+                self._send(200, json.dumps(body).encode())
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeLLM:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _pieces(text: str) -> list[str]:
+    return re.findall(r"\S+\s*|\s+", text)
