@@ -39,3 +39,9 @@ class BackendError(ResqaError):
     """An external service (Chroma server, LLM endpoint) failed or went away."""
 
     exit_code = 5
+
+
+class IndexDamagedError(ResqaError):
+    """The index exists but is inconsistent or unreadable (truncated files, lost records)."""
+
+    exit_code = 3

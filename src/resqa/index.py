@@ -36,7 +36,8 @@ import numpy as np
 from resqa import clauses as clause_parser
 from resqa.config import PARSER_VERSION, Settings
 from resqa.embed import Embedder
-from resqa.errors import BackendError, IndexBusyError, IndexMismatchError, IndexMissingError, ResqaError
+from resqa.errors import (BackendError, IndexBusyError, IndexDamagedError, IndexMismatchError, IndexMissingError,
+                          ResqaError)
 from resqa.lexical import LexicalIndex, tokens_for_clause
 from resqa.model import Clause, Document, IngestReport, clause_from_dict
 
@@ -56,6 +57,7 @@ class DocInfo:
     language: str
     counts: dict[str, int] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    records: int = 0  # clause + segment records written for this version
 
 
 def embed_text(clause: Clause) -> str:
@@ -98,10 +100,17 @@ class ClauseIndex:
         self._by_doc: dict[str, list[str]] = {}
         self._seen_stamp: str | None = None
         self._full_check_at = 0.0
-        with _chroma_errors("opening the index"):
-            self._client = self._make_client(create)
-            self._open_collections(create)
-        self.refresh()
+        try:
+            with _chroma_errors("opening the index"):
+                self._client = self._make_client(create)
+                self._open_collections(create)
+            self.refresh()
+        except BackendError as exc:
+            if settings.chroma_url:
+                raise
+            raise IndexDamagedError(f"the index at {settings.index_dir} is damaged or unreadable ({exc}) — "
+                                    "rebuild it with `resqa ingest --rebuild`") from exc
+        self._check_against_store()
 
     # ------------------------------------------------------------------ opening
     def _make_client(self, create: bool) -> Any:
@@ -133,8 +142,12 @@ class ClauseIndex:
             self._clauses = self._client.get_collection(f"{name}_clauses", embedding_function=None)
             self._registry = self._client.get_collection(f"{name}_documents", embedding_function=None)
         except (NotFoundError, ValueError):
+            where = self.settings.chroma_url or self.settings.index_dir
+            present = {c.name if hasattr(c, "name") else str(c) for c in self._client.list_collections()}
+            if {f"{name}_clauses", f"{name}_documents"} & present:
+                raise IndexDamagedError(f"the index in {where} is incomplete (one of {name}_clauses / "
+                                        f"{name}_documents is missing) — rebuild it with `resqa ingest --rebuild`") from None
             if not create:
-                where = self.settings.chroma_url or self.settings.index_dir
                 raise IndexMissingError(f"no resqa index in {where} — run `resqa ingest` first") from None
             self._clauses = self._client.get_or_create_collection(
                 f"{name}_clauses", embedding_function=None, metadata=self.manifest,
@@ -191,7 +204,8 @@ class ClauseIndex:
                                 content_hash=str(meta.get("hash", "")), source=str(meta.get("source", "")),
                                 language=str(meta.get("language", "")),
                                 counts=json.loads(str(meta.get("counts", "{}"))),
-                                metadata=json.loads(str(meta.get("metadata", "{}"))))
+                                metadata=json.loads(str(meta.get("metadata", "{}"))),
+                                records=int(meta.get("records", 0) or 0))
         return docs
 
     @staticmethod
@@ -283,6 +297,20 @@ class ClauseIndex:
         except OSError:
             pass  # a read-only cache folder costs a rebuild per start, not an error
         return out, lexical
+
+    def _check_against_store(self) -> None:
+        """At open: the registry's record counts must all be present in the store."""
+        expected = sum(i.records for i in self.docs.values())
+        with _chroma_errors("counting records"):
+            found = self._clauses.count()
+        damaged = found < expected
+        for d, info in self.docs.items():
+            if len(self._by_doc.get(d, [])) != sum(info.counts.values()):
+                damaged = True
+        if damaged:
+            raise IndexDamagedError(f"the index at {self.settings.chroma_url or self.settings.index_dir} disagrees "
+                                    f"with its registry ({found} records stored, {expected} expected) — rebuild it "
+                                    "with `resqa ingest --rebuild`")
 
     # ------------------------------------------------------------------ reading
     def select(self, doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None) -> set[str] | None:
@@ -496,7 +524,7 @@ class ClauseIndex:
             flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
             self._registry.upsert(ids=[doc.doc_id], embeddings=[[1.0]], documents=[doc.title], metadatas=[{
                 "title": doc.title, "hash": doc.content_hash, "source": doc.source, "language": lang,
-                "counts": json.dumps(counts), "metadata": json.dumps(doc.metadata, ensure_ascii=False),
+                "counts": json.dumps(counts), "records": len(nodes), "metadata": json.dumps(doc.metadata, ensure_ascii=False),
                 "parser_version": PARSER_VERSION, **flat}])
             self._bump_stamp()
             self._clauses.delete(where={"$and": [{"resqa_doc": doc.doc_id},

@@ -8,6 +8,8 @@ contextual query; a self-contained question barely does.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,10 +52,37 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
+WORD_CACHE_SIZE = 50_000
+
+
 class HybridRetriever:
     def __init__(self, index: ClauseIndex, embedder: Embedder) -> None:
         self.index = index
         self.embedder = embedder
+        # Question words recur across staff questions; their vectors (for term alignment) are
+        # kept in a bounded LRU so a busy page embeds mostly the questions themselves.
+        self._words: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._words_lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._words_lock:
+            self._words.clear()
+
+    def _embed(self, queries: list[str], words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        with self._words_lock:
+            known = {w: self._words[w] for w in words if w in self._words}
+            for w in known:
+                self._words.move_to_end(w)
+        todo = [w for w in dict.fromkeys(words) if w not in known]
+        vecs = self.embedder.embed_queries(queries + todo)
+        fresh = dict(zip(todo, vecs[len(queries):]))
+        with self._words_lock:
+            for w, v in fresh.items():
+                self._words[w] = v
+            while len(self._words) > WORD_CACHE_SIZE:
+                self._words.popitem(last=False)
+        wvecs = np.stack([known.get(w, fresh.get(w)) for w in words]) if words else np.zeros((0, self.embedder.dim))
+        return vecs[:len(queries)], wvecs
 
     def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
                doc_ids: set[str] | None = None) -> SearchResult:
@@ -69,8 +98,7 @@ class HybridRetriever:
             queries.append((f"{history[-1]} {question}", w))
         t1 = time.perf_counter()
         qwords = question_words(question)
-        vecs_all = self.embedder.embed_queries([q for q, _ in queries] + qwords)
-        vecs, wvecs = vecs_all[:len(queries)], vecs_all[len(queries):]
+        vecs, wvecs = self._embed([q for q, _ in queries], qwords)
         aligned = self.index.align_terms(qwords, wvecs) if qwords else {}
         own_tokens = tokens_for_query(question)
         extra = [t for t in tokens_for_query(" ".join(aligned.values())) if t not in own_tokens]

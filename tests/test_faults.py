@@ -1,0 +1,159 @@
+"""Faults: a damaged index is detected at open; ingest survives SIGKILL at random points; ingest
+and ask run side by side; two ingests are serialised with a clear message."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import chromadb
+import pytest
+from chromadb.config import Settings as ChromaSettings
+from conftest import DOC, ROOT
+
+from resqa.config import Settings
+from resqa.errors import IndexBusyError, IndexDamagedError
+from resqa.pipeline import Pipeline
+from resqa.synth import synthetic_documents
+
+Q = "What does the resolution urge member countries to do?"
+
+
+def _client(index: Path):
+    return chromadb.PersistentClient(path=str(index / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def test_truncated_store_is_detected_with_the_fix(index_copy):
+    db = index_copy / "chroma" / "chroma.sqlite3"
+    os.truncate(db, db.stat().st_size // 3)
+    with pytest.raises(IndexDamagedError, match="rebuild it with `resqa ingest --rebuild`"):
+        Pipeline(Settings(index_dir=index_copy))
+
+
+def test_missing_collection_is_detected(index_copy):
+    _client(index_copy).delete_collection("resqa_clauses")
+    with pytest.raises(IndexDamagedError, match="incomplete"):
+        Pipeline(Settings(index_dir=index_copy))
+
+
+@pytest.mark.parametrize("drop_cache", [False, True])
+def test_store_that_disagrees_with_the_registry_is_detected(index_copy, drop_cache):
+    col = _client(index_copy).get_collection("resqa_clauses")
+    col.delete(ids=col.get(limit=3)["ids"])
+    if drop_cache:
+        import shutil
+
+        shutil.rmtree(index_copy / "cache")
+    with pytest.raises(IndexDamagedError, match="disagrees with its registry"):
+        Pipeline(Settings(index_dir=index_copy))
+
+
+def test_damaged_cache_is_rebuilt_from_the_store(index_copy, pipe):
+    for f in (index_copy / "cache").rglob("*"):
+        if f.is_file():
+            os.truncate(f, 3)
+    fixed = Pipeline(Settings(index_dir=index_copy))
+    assert fixed.ask(Q).to_json()["citations"] == pipe.ask(Q).to_json()["citations"]
+
+
+def test_cli_reports_damage_without_traceback(index_copy):
+    db = index_copy / "chroma" / "chroma.sqlite3"
+    os.truncate(db, db.stat().st_size // 3)
+    out = subprocess.run([sys.executable, "-m", "resqa.cli", "ask", Q, "--index", str(index_copy)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == IndexDamagedError.exit_code
+    assert "--rebuild" in out.stderr and "Traceback" not in out.stderr
+
+
+def _archive(folder: Path, n_clauses: int, variant: int) -> int:
+    folder.mkdir(exist_ok=True)
+    docs = synthetic_documents(n_clauses, ROOT, seed=3)
+    for i, d in enumerate(docs):
+        text = d.text if (i + variant) % 3 else d.text.replace("Adoptée", f"Adoptée (version {variant})")
+        (folder / f"{d.doc_id}.txt").write_text(text, encoding="utf-8")
+    return len(docs)
+
+
+def _assert_consistent(index: Path) -> Pipeline:
+    pipe = Pipeline(Settings(index_dir=index, embedder="hash"))  # opens: the damage checks pass
+    for doc_id, info in pipe.index.docs.items():
+        clauses = pipe.index.clauses_of(doc_id)
+        assert len(clauses) == sum(info.counts.values()), f"{doc_id} is half there"
+    if pipe.index.docs:
+        pipe.ask("Que demande l'Assemblée ?")
+    return pipe
+
+
+@pytest.mark.slow
+def test_ingest_survives_sigkill_at_random_points(tmp_path):
+    folder, index = tmp_path / "archive", tmp_path / "index"
+    env = {**os.environ, "RESQA_EMBEDDER": "hash", "RESQA_INDEX": str(index)}
+    rng = random.Random(11)
+    kills = 0
+    for round_ in range(8):
+        n_docs = _archive(folder, 1500, round_)  # each round edits a third of the documents
+        proc = subprocess.Popen([sys.executable, "-m", "resqa.cli", "ingest", str(folder)], env=env, cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.5, 6.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait(30)
+        _assert_consistent(index)
+    assert kills >= 5
+    done = subprocess.run([sys.executable, "-m", "resqa.cli", "ingest", str(folder)], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    pipe = _assert_consistent(index)
+    assert len(pipe.index.docs) == n_docs
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "sigkill.txt").write_text(f"kills survived: {kills}, documents: {n_docs}\n")
+
+
+def test_ingest_and_ask_side_by_side(index_copy, tmp_path):
+    folder = tmp_path / "more"
+    _archive(folder, 300, 0)
+    asker = Pipeline(Settings(index_dir=index_copy))
+    expected = asker.ask(Q).citations[0].clause.clause_id
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    answered = [0]
+
+    def ask_loop() -> None:
+        while not stop.is_set():
+            try:
+                ans = asker.ask(Q, doc_ids={DOC})
+                assert ans.citations[0].clause.clause_id == expected
+                answered[0] += 1
+            except BaseException as exc:  # noqa: BLE001 - any failure fails the test
+                errors.append(exc)
+                return
+
+    th = threading.Thread(target=ask_loop)
+    th.start()
+    try:
+        out = subprocess.run([sys.executable, "-m", "resqa.cli", "ingest", str(folder), "--index", str(index_copy)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=600)
+    finally:
+        stop.set()
+        th.join(60)
+    assert out.returncode == 0, out.stderr
+    assert not errors, errors[0]
+    assert answered[0] > 3
+    assert len(asker.index.docs) > 1  # the asker sees the new documents without restarting
+
+
+def test_two_ingests_are_serialised_with_a_clear_message(index_copy):
+    pipe = Pipeline(Settings(index_dir=index_copy))
+    with pipe.index.writer_lock():
+        out = subprocess.run([sys.executable, "-m", "resqa.cli", "ingest", "--index", str(index_copy)],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+        with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
+            Pipeline(Settings(index_dir=index_copy)).ingest([ROOT / "seeds"])
+    assert out.returncode == IndexBusyError.exit_code and "another ingest is running" in out.stderr
