@@ -6,6 +6,7 @@ import html
 
 import streamlit as st
 
+from resqa.access import Policy, decide
 from resqa.config import Settings
 from resqa.errors import IndexMissingError, ResqaError
 from resqa.filters import facets
@@ -36,6 +37,23 @@ def load_pipeline() -> Pipeline:
                        state="complete")
         return pipeline(str(settings.index_dir), settings.chroma_url, settings.embedder)
 
+
+def secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml: open access for local use
+        return {}
+
+
+access = decide(Policy.from_secrets(secrets()), st.user.to_dict() if secrets().get("auth") else {})
+if not access.allowed:
+    st.title("resqa")
+    st.info(access.message, icon="🔒")
+    if access.user:
+        st.button("Log out", on_click=st.logout)
+    else:
+        st.button("Log in", on_click=st.login, type="primary")
+    st.stop()
 
 try:
     pipe = load_pipeline()
@@ -68,28 +86,39 @@ with st.sidebar:
             if picked:
                 where[key] = [str(v) for v in picked]
     with st.expander("Add documents"):
-        files = st.file_uploader("txt, md, pdf or jsonl", type=["txt", "md", "pdf", "jsonl"],
-                                 accept_multiple_files=True)
-        if files and st.button("Add to the index"):
-            accepted = []
-            for f in files:
-                res = accept_upload(f.name, f.getvalue(), settings.index_dir.parent / "uploads",
-                                    settings.upload_max_bytes)
-                (st.success if res.ok else st.error)(res.message)
-                if res.ok:
-                    accepted.append(res.path)
-            if accepted:
-                report = pipe.ingest(accepted)
-                st.success(f"Indexed {report.documents} documents ({report.embedded} new records).")
+        if not access.admin:
+            st.caption("Only administrators can add documents on this server.")
+        else:
+            files = st.file_uploader("txt, md, pdf or jsonl", type=["txt", "md", "pdf", "jsonl"],
+                                     accept_multiple_files=True)
+            if files and st.button("Add to the index"):
+                accepted = []
+                for f in files:
+                    res = accept_upload(f.name, f.getvalue(), settings.index_dir.parent / "uploads",
+                                        settings.upload_max_bytes)
+                    (st.success if res.ok else st.error)(res.message)
+                    if res.ok:
+                        accepted.append(res.path)
+                if accepted:
+                    try:
+                        report = pipe.ingest(accepted)
+                    except ResqaError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.success(f"Indexed {report.documents} documents ({report.embedded} new records).")
     if turns:
         st.download_button("Export conversation (Markdown)", conversation_to_markdown(
             [(t.question, t.answer) for t in turns]), file_name="resqa-conversation.md", mime="text/markdown")
-    st.caption("Open access: no login is configured on this server.")
+    st.caption(access.message)
+    if access.user:
+        st.button("Log out", on_click=st.logout)
 
 
 # ------------------------------------------------------------------ chat
 def show_answer(i: int, turn: Turn) -> None:
     ans = turn.answer
+    for notice in ans.notices:
+        st.info(md_escape(notice), icon="🔎")
     if not ans.answerable:
         st.warning(answer_body_markdown(ans), icon="🚫")
     else:
@@ -126,10 +155,21 @@ if question := st.chat_input("Ask about the resolutions (any language)"):
     with st.chat_message("user"):
         st.markdown(md_escape(question))
     with st.chat_message("assistant"):
+        live = st.empty()
+        streamed: list[str] = []
+
+        def on_token(token: str) -> None:  # generated text as it arrives; replaced once verified
+            streamed.append(token)
+            live.markdown(md_escape("".join(streamed)) + " ▌")
+
         try:
-            answer = pipe.ask(question, history_of(turns), scope, where or None)
+            with st.spinner("Reading the resolutions…"):
+                answer = pipe.ask(question, history_of(turns), scope, where or None,
+                                  on_token=on_token if settings.llm else None)
         except ResqaError as exc:
-            st.error(str(exc))
+            live.empty()
+            st.error(f"{exc}", icon="⚠️")
         else:
+            live.empty()
             turns.append(Turn(question, answer))
             show_answer(len(turns) - 1, turns[-1])

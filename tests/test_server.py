@@ -97,3 +97,27 @@ def test_cli_against_the_server(remote, server, tmp_path):
         assert "Chroma server is not answering" in out.stderr and "Traceback" not in out.stderr
     finally:
         server.start()
+
+
+def test_page_shows_a_banner_while_the_server_is_away_and_recovers(remote, server, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("RESQA_CHROMA_URL", server.url)
+    monkeypatch.setenv("RESQA_INDEX", str(remote.settings.index_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    q = "What does the resolution urge member countries to do?"
+    at.chat_input[0].set_value(q).run()
+    assert any("DEMANDE INSTAMMENT" in m.value for m in at.markdown)
+    server.stop()
+    try:
+        at.chat_input[0].set_value(q).run()
+        assert not at.exception
+        assert any("Chroma server is not answering" in e.value for e in at.error)
+        assert "Traceback" not in "".join(e.value for e in at.error)
+    finally:
+        server.start()
+    at.chat_input[0].set_value(q).run()
+    assert not at.exception and not at.error
+    assert sum("DEMANDE INSTAMMENT à tous" in m.value for m in at.markdown) >= 2

@@ -36,8 +36,14 @@ import numpy as np
 from resqa import clauses as clause_parser
 from resqa.config import PARSER_VERSION, Settings
 from resqa.embed import Embedder
-from resqa.errors import (BackendError, IndexBusyError, IndexDamagedError, IndexMismatchError, IndexMissingError,
-                          ResqaError)
+from resqa.errors import (
+    BackendError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexMissingError,
+    ResqaError,
+)
 from resqa.lexical import LexicalIndex, tokens_for_clause
 from resqa.model import Clause, Document, IngestReport, clause_from_dict
 

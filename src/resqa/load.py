@@ -14,6 +14,8 @@ from resqa.model import Document
 
 SUFFIXES = (".txt", ".md", ".pdf", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PDF_PAGES = 2000
+PDF_SECONDS = 60.0  # a PDF whose text takes longer than this to extract is rejected
 _REF = re.compile(r"\b[A-Z]{2,5}(?:[-/][A-Z0-9]{1,6}){0,4}[-/]RES[-/]\d{1,4}(?:[-/][A-Z0-9]{1,6})?\b")
 _SUBJECT = re.compile(r"^\s*(?:Objet|OBJET|Subject|SUBJECT|Asunto|ASUNTO|Betreff|Sujet)\s*:\s*(.+?)\s*$", re.M)
 
@@ -104,9 +106,18 @@ def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    import time
+
     try:
         reader = PdfReader(str(path), strict=False)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise LoadError(f"{path}: {len(reader.pages)} pages is over the {MAX_PDF_PAGES} page limit")
+        deadline = time.monotonic() + PDF_SECONDS
+        pages = []
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            if time.monotonic() > deadline:
+                raise LoadError(f"{path}: text extraction took over {PDF_SECONDS:.0f} s; the PDF is too complex")
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, AssertionError) as exc:
         raise LoadError(f"{path}: unreadable PDF ({type(exc).__name__}: {exc})") from exc
     # A form feed between pages: cleaning treats it as whitespace, offsets stay exact.
@@ -156,6 +167,29 @@ def load_file(path: Path) -> Iterator[Document | LoadError]:
         yield exc
     except OSError as exc:
         yield LoadError(f"{path}: cannot read ({exc.strerror or exc})")
+
+
+def check_isolated(path: Path, timeout: float = 30.0) -> list[str]:
+    """Parse a file in a child process with a wall-clock limit: the problems found, [] if it reads.
+
+    For untrusted uploads: a crafted PDF can make a parser loop or eat memory; here it can only
+    cost `timeout` seconds and a child process."""
+    import subprocess
+    import sys
+
+    code = ("import sys, json; from pathlib import Path; from resqa.load import load_file; "
+            "print(json.dumps([str(x) for x in load_file(Path(sys.argv[1])) if not hasattr(x, 'doc_id')]))")
+    try:
+        out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                             timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return [f"{path}: reading it took over {timeout:.0f} s; the file is too complex or malformed"]
+    if out.returncode != 0:
+        return [f"{path}: the file could not be read (the reader stopped with code {out.returncode})"]
+    try:
+        return list(json.loads(out.stdout.strip().splitlines()[-1]))
+    except (ValueError, IndexError):
+        return [f"{path}: the file could not be read"]
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:

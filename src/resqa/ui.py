@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from resqa.load import SUFFIXES, load_file
+from resqa.load import SUFFIXES, check_isolated
 from resqa.model import Answer
 
 FEEDBACK_KINDS = ("helpful", "wrong citation", "should have refused")
@@ -53,7 +53,7 @@ def safe_upload_name(name: str, data: bytes) -> str:
     return f"{hashlib.sha256(data).hexdigest()[:10]}-{stem}.{suffix}"
 
 
-def accept_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> UploadResult:
+def accept_upload(name: str, data: bytes, folder: Path, max_bytes: int, parse_timeout: float = 30.0) -> UploadResult:
     """Check type and size, store under `folder`, and parse it; a rejected file leaves nothing behind."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in SUFFIXES:
@@ -65,7 +65,7 @@ def accept_upload(name: str, data: bytes, folder: Path, max_bytes: int) -> Uploa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / safe_upload_name(name, data)
     path.write_bytes(data)
-    errors = [str(x) for x in load_file(path) if not hasattr(x, "doc_id")]
+    errors = check_isolated(path, parse_timeout)
     if errors:
         path.unlink(missing_ok=True)
         return UploadResult(name, False, "; ".join(e.replace(str(path), name) for e in errors))
