@@ -103,10 +103,10 @@ def _read_text(path: Path) -> str:
 
 
 def _read_pdf(path: Path) -> str:
+    import time
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
-
-    import time
 
     try:
         reader = PdfReader(str(path), strict=False)
