@@ -20,10 +20,12 @@ app: setup
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-# All tests, then the eval harness (gated by eval/thresholds.toml).
+# All tests, then the eval harness (gated by eval/thresholds.toml), then the benchmark at its
+# smallest sizes so it cannot rot (the full run: `resqa bench --sizes seed,1000,10000,50000`).
 test: setup chromium
 	$(BIN)/python -m pytest -q
 	RESQA_INDEX=$$(mktemp -d)/index $(BIN)/resqa eval --report eval/reports
+	$(BIN)/resqa bench --sizes seed,1000 --repeats 2 --out artifacts/bench
 
 lint: setup
 	$(BIN)/ruff check src tests app.py

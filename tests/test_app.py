@@ -96,3 +96,12 @@ def test_upload_checks(tmp_path):
     assert not accept_upload("big.txt", b"a" * 2000, tmp_path, 1000).ok
     ok = accept_upload("../../etc/passwd.txt", "RÉSOLUTION texte".encode(), tmp_path, 1000)
     assert ok.ok and ok.path.parent == tmp_path and ".." not in ok.path.name
+
+
+def test_upload_parsing_is_time_limited(tmp_path):
+    from resqa.load import check_isolated
+
+    f = tmp_path / "ok.txt"
+    f.write_text("RÉSOLUTION texte", encoding="utf-8")
+    assert check_isolated(f, timeout=60) == []
+    assert "took over" in check_isolated(f, timeout=0.01)[0]

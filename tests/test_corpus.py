@@ -92,7 +92,7 @@ def test_bulk_ingest_reports_bad_files_and_resumes_after_interruption(tmp_path: 
 
     def interrupt(done: int, total: int, name: str) -> None:
         seen.append((done, total))
-        if done == 100:
+        if done >= 60:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
@@ -101,7 +101,7 @@ def test_bulk_ingest_reports_bad_files_and_resumes_after_interruption(tmp_path: 
     reopened = Pipeline(settings)
     by_doc = {d.doc_id: d for d in docs}
     present = reopened.index.docs
-    assert len(present) == 100
+    assert len(present) == seen[-1][0] and 0 < len(present) < len(docs)
     for doc_id in present:  # every visible document is whole
         assert len(reopened.index.clauses_of(doc_id)) == sum(reopened.index.docs[doc_id].counts.values())
         assert doc_id in by_doc

@@ -118,7 +118,7 @@ def test_ingest_survives_sigkill_at_random_points(tmp_path):
 
 def test_ingest_and_ask_side_by_side(index_copy, tmp_path):
     folder = tmp_path / "more"
-    _archive(folder, 300, 0)
+    _archive(folder, 100, 0)
     asker = Pipeline(Settings(index_dir=index_copy))
     expected = asker.ask(Q).citations[0].clause.clause_id
     errors: list[BaseException] = []

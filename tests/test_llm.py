@@ -186,3 +186,21 @@ def test_eval_harness_with_fake_llm_servers(seed_index_dir, mode, tmp_path):
         assert metrics["llm_kept_rate"] > 0.9 and metrics["llm_fallback_rate"] < 0.1
     else:
         assert metrics["llm_fallback_rate"] > 0.05 and metrics["llm_answers_with_removals"] > 20
+
+
+def test_page_with_an_llm_streams_and_shows_the_verified_answer(seed_index_dir, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    with FakeLLM("altered") as fake:
+        for k, v in {"RESQA_INDEX": str(seed_index_dir), "RESQA_LLM": "openai-compatible",
+                     "RESQA_LLM_BASE_URL": f"{fake.url}/v1", "RESQA_LLM_MODEL": "fake", "RESQA_LLM_API_KEY": KEY}.items():
+            monkeypatch.setenv(k, v)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at.chat_input[0].set_value(Q).run()
+    assert not at.exception and fake.requests[-1]["body"].get("stream") is True
+    text = "\n".join(m.value for m in at.markdown)
+    assert "The Assembly states" in text and "«DEMANDE INSTAMMENT" in text and " NOT " not in text
+    assert any("did not match" in i.value for i in at.info)
+    assert KEY not in text

@@ -120,18 +120,27 @@ def phase_build(spec: dict[str, Any]) -> dict[str, Any]:
         "clauses_per_s": n_clauses / ingest_s, "peak_rss_mb_ingest": _peak_rss_mb(),
     }
     if spec.get("throughput"):
+        # The embedder's own rate, in this process, right after: on a sample of the same record
+        # texts and of the vocabulary words the ingest also embedded. The pipeline's efficiency is
+        # the time the raw embedder would need for all of that work over the ingest's wall time.
         embedded_texts = list(dict.fromkeys(records))
-        tokens = _tokens(embedded_texts)
-        out["tokens_per_s"] = tokens / ingest_s
-        # The embedder's own rate on a sample of the same texts, in this process, right after.
-        sample = embedded_texts[: min(len(embedded_texts), 512)]
-        rates = []
-        for _ in range(spec.get("repeats", 3)):
-            t = time.perf_counter()
-            pipe.embedder.embed_passages(sample)
-            rates.append(_tokens(sample) / (time.perf_counter() - t))
-        out["raw_embedder_tokens_per_s"] = statistics.median(rates)
-        out["pipeline_vs_raw"] = out["tokens_per_s"] / out["raw_embedder_tokens_per_s"]
+        words = pipe.index._vocab.get(include=[])["ids"]
+        rec_tokens, word_tokens = _tokens(embedded_texts), _tokens(words)
+
+        def raw_rate(texts: list[str]) -> float:
+            rates = []
+            for _ in range(spec.get("repeats", 3)):
+                t = time.perf_counter()
+                pipe.embedder.embed_passages(texts)
+                rates.append(_tokens(texts) / (time.perf_counter() - t))
+            return statistics.median(rates)
+
+        raw_rec = raw_rate(embedded_texts[:256])
+        raw_word = raw_rate(words[:512]) if words else 1.0
+        out.update({"tokens_per_s": rec_tokens / ingest_s, "vocabulary_words": len(words),
+                    "raw_embedder_tokens_per_s": raw_rec, "raw_embedder_word_tokens_per_s": raw_word,
+                    "raw_equivalent_s": rec_tokens / raw_rec + word_tokens / raw_word})
+        out["pipeline_vs_raw"] = out["raw_equivalent_s"] / ingest_s
     return out
 
 
@@ -266,7 +275,7 @@ def _child(phase: str, spec: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- driver
 def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int = 1000,
-        distinct: int = 3000, load_levels: tuple[int, ...] = (1, 4, 16), keep: Path | None = None,
+        distinct: int = 1000, load_levels: tuple[int, ...] = (1, 4, 16), keep: Path | None = None,
         log=print) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="resqa-bench-")) if keep is None else keep
     results: dict[str, Any] = {
@@ -362,8 +371,9 @@ def summary(results: dict[str, Any]) -> str:
                      f"{v['ask_p95_ms']:>8.1f} {v.get('baseline_retrieve_p50_ms', float('nan')):>8.1f} "
                      f"{v['peak_rss_mb_serve']:>9.0f} {v['peak_rss_mb_ingest']:>10.0f}")
         if "pipeline_vs_raw" in v:
-            lines.append(f"       ingest {v['tokens_per_s']:.0f} tok/s = {v['pipeline_vs_raw']:.0%} of the raw "
-                         f"embedder ({v['raw_embedder_tokens_per_s']:.0f} tok/s)")
+            lines.append(f"       ingest {v['tokens_per_s']:.0f} clause tok/s; the raw embedder would need "
+                         f"{v['raw_equivalent_s']:.1f} s for the same texts and {v['vocabulary_words']} vocabulary "
+                         f"words: pipeline at {v['pipeline_vs_raw']:.0%} of the raw rate")
     if "cold_start" in results:
         c = results["cold_start"]
         lines.append(f"cold `resqa ask`: {c['cold_ask_s']:.2f} s (python alone {c['cold_python_s']:.2f} s; "

@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="eval/bench", help="folder for bench.json and bench.png")
     sp.add_argument("--repeats", type=int, default=3)
     sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")
-    sp.add_argument("--distinct", type=int, default=3000, help="distinct clause texts in corpora larger than this")
+    sp.add_argument("--distinct", type=int, default=1000, help="distinct clause texts in corpora larger than this")
     sp.add_argument("--keep", help="keep (and reuse) the built indexes in this folder")
     sp.set_defaults(func=cmd_bench)
     return p

@@ -66,6 +66,24 @@ class DocInfo:
     records: int = 0  # clause + segment records written for this version
 
 
+GROUP_RECORDS = 1500  # records written per batch: Chroma's per-call cost dominates small writes
+GROUP_DOCS = 64
+
+
+def _groups(docs: list[Document]) -> Iterator[list[Document]]:
+    """Consecutive groups of documents, sized by an estimate of their records."""
+    group: list[Document] = []
+    size = 0
+    for d in docs:
+        group.append(d)
+        size += max(1, len(d.text) // 150)
+        if size >= GROUP_RECORDS or len(group) >= GROUP_DOCS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
 def embed_text(clause: Clause) -> str:
     """What a clause record is embedded from: its gloss, then its text."""
     g = clause_parser.gloss(clause)
@@ -445,14 +463,18 @@ class ClauseIndex:
                 if d.doc_id not in todo_ids:
                     stats["documents"] += 1
                     stats["clauses"] += sum(registry[d.doc_id].counts.values())
-            for n, doc in enumerate(todo):
-                if progress:
-                    progress(n, len(todo), doc.doc_id)
-                emb, reused, count = self._write_document(doc)
-                stats["documents"] += 1
+            if progress:
+                progress(0, len(todo), todo[0].doc_id if todo else "")
+            done = 0
+            for group in _groups(todo):
+                emb, reused, count = self._write_documents(group)
+                done += len(group)
+                stats["documents"] += len(group)
                 stats["clauses"] += count
                 stats["embedded"] += emb
                 stats["reused"] += reused
+                if progress and done < len(todo):
+                    progress(done, len(todo), group[-1].doc_id)
             stats["removed"] = self._prune(registry, docs, prune_sources)
             if progress:
                 progress(len(todo), len(todo), "done")
@@ -477,24 +499,29 @@ class ClauseIndex:
             self._bump_stamp()
             self._clauses.delete(where={"resqa_doc": doc_id})
 
-    def _write_document(self, doc: Document) -> tuple[int, int, int]:
+    def _write_documents(self, docs: list[Document]) -> tuple[int, int, int]:
+        """Write a group of documents: records first (one batch), then the registry switch (one
+        write), then the old versions' records are deleted. A crash anywhere leaves each document
+        wholly old or wholly new. Returns (records embedded, records reused, clauses)."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
-        clauses = clause_parser.parse(doc)
-        h = doc.content_hash[:12]
-        texts: list[tuple[str, str, dict[str, Any]]] = []  # (record id, embed text, metadata)
-        for c in clauses:
-            base = {"resqa_doc": doc.doc_id, "doc_hash": doc.content_hash, "clause_id": c.clause_id,
-                    "kind": c.kind, "language": c.language}
-            texts.append((f"{c.clause_id}#{h}", embed_text(c),
-                          {**base, "record": "clause", "label": c.label, "position": c.position,
-                           "clause_json": json.dumps(asdict(c), ensure_ascii=False)}))
-            if len(c.segments) > 1:
-                for i, seg in enumerate(c.segments):
-                    texts.append((f"{c.clause_id}#{h}:s{i}", seg, {**base, "record": "segment", "segment": i}))
+        parsed = [(doc, clause_parser.parse(doc)) for doc in docs]
+        texts: list[tuple[str, str, dict[str, Any], str]] = []  # (record id, embed text, metadata, stored text)
+        for doc, clauses in parsed:
+            h = doc.content_hash[:12]
+            for c in clauses:
+                base = {"resqa_doc": doc.doc_id, "doc_hash": doc.content_hash, "clause_id": c.clause_id,
+                        "kind": c.kind, "language": c.language}
+                texts.append((f"{c.clause_id}#{h}", embed_text(c),
+                              {**base, "record": "clause", "label": c.label, "position": c.position,
+                               "clause_json": json.dumps(asdict(c), ensure_ascii=False)}, c.text))
+                if len(c.segments) > 1:
+                    for i, seg in enumerate(c.segments):
+                        texts.append((f"{c.clause_id}#{h}:s{i}", seg,
+                                      {**base, "record": "segment", "segment": i}, seg))
         # Reuse the vector of any record in the index whose embedded text is the same (an edit
         # touches few clauses; boilerplate clauses recur across an archive): embed each text once.
-        ehashes = [_ehash(t, self.embedder) for _, t, _ in texts]
+        ehashes = [_ehash(t, self.embedder) for _, t, _, _ in texts]
         vectors: dict[str, list[float]] = {}
         wanted = sorted(set(ehashes))
         for i in range(0, len(wanted), 500):
@@ -503,40 +530,48 @@ class ClauseIndex:
                                         include=["embeddings", "metadatas"])
             for meta, vec in zip(got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else []):
                 vectors.setdefault(str(meta["ehash"]), list(map(float, vec)))
-        missing = list(dict.fromkeys((e, t) for e, (_, t, _) in zip(ehashes, texts) if e not in vectors))
+        missing = list(dict.fromkeys((e, t) for e, (_, t, _, _) in zip(ehashes, texts) if e not in vectors))
         if missing:
             new = self.embedder.embed_passages([t for _, t in missing])
             for (e, _), v in zip(missing, new):
                 vectors[e] = v.tolist()
-        clause_text = {c.clause_id: c.text for c in clauses}
         nodes = []
-        for (rid, text, meta), e in zip(texts, ehashes):
+        for (rid, _text, meta, stored), e in zip(texts, ehashes):
             # Chroma stores the verbatim clause (or segment) text; the gloss only shapes the vector.
-            node = TextNode(id_=rid, text=text if meta["record"] == "segment" else clause_text[meta["clause_id"]],
-                            metadata={**meta, "ehash": e}, embedding=vectors[e],
+            node = TextNode(id_=rid, text=stored, metadata={**meta, "ehash": e}, embedding=vectors[e],
                             excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc.doc_id)
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=meta["resqa_doc"])
             nodes.append(node)
+        records_of: dict[str, int] = {}
+        for n in nodes:
+            records_of[n.metadata["resqa_doc"]] = records_of.get(n.metadata["resqa_doc"], 0) + 1
         with _chroma_errors("writing clauses"):
             ids = [n.node_id for n in nodes]
-            existing = set(self._clauses.get(ids=ids, include=[])["ids"]) if ids else set()
+            existing: set[str] = set()
+            for i in range(0, len(ids), 1000):
+                existing |= set(self._clauses.get(ids=ids[i:i + 1000], include=[])["ids"])
             fresh = [n for n in nodes if n.node_id not in existing]  # a resumed ingest skips what landed
             if fresh:
                 self._store.add(fresh)
-            counts: dict[str, int] = {}
-            for c in clauses:
-                counts[c.kind] = counts.get(c.kind, 0) + 1
-            lang = clauses[0].language if clauses else ""
-            flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
-            self._registry.upsert(ids=[doc.doc_id], embeddings=[[1.0]], documents=[doc.title], metadatas=[{
-                "title": doc.title, "hash": doc.content_hash, "source": doc.source, "language": lang,
-                "counts": json.dumps(counts), "records": len(nodes), "metadata": json.dumps(doc.metadata, ensure_ascii=False),
-                "parser_version": PARSER_VERSION, **flat}])
+            rows = []
+            for doc, clauses in parsed:
+                counts: dict[str, int] = {}
+                for c in clauses:
+                    counts[c.kind] = counts.get(c.kind, 0) + 1
+                flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
+                rows.append((doc.doc_id, doc.title, {
+                    "title": doc.title, "hash": doc.content_hash, "source": doc.source,
+                    "language": clauses[0].language if clauses else "", "counts": json.dumps(counts),
+                    "records": records_of.get(doc.doc_id, 0),
+                    "metadata": json.dumps(doc.metadata, ensure_ascii=False),
+                    "parser_version": PARSER_VERSION, **flat}))
+            self._registry.upsert(ids=[r[0] for r in rows], embeddings=[[1.0]] * len(rows),
+                                  documents=[r[1] for r in rows], metadatas=[r[2] for r in rows])
             self._bump_stamp()
-            self._clauses.delete(where={"$and": [{"resqa_doc": doc.doc_id},
-                                                 {"doc_hash": {"$ne": doc.content_hash}}]})
-        self._add_vocabulary(clauses)
-        return len(missing), len(texts) - len(missing), len(clauses)
+            self._clauses.delete(where={"$and": [{"resqa_doc": {"$in": [d.doc_id for d in docs]}},
+                                                 {"doc_hash": {"$nin": [d.content_hash for d in docs]}}]})
+        self._add_vocabulary([c for _, clauses in parsed for c in clauses])
+        return len(missing), len(texts) - len(missing), sum(len(c) for _, c in parsed)
 
     def _add_vocabulary(self, clauses: list[Clause]) -> None:
         """Embed the corpus words not yet known (shared in Chroma, used by align_terms)."""

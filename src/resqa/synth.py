@@ -84,9 +84,12 @@ def synthetic_documents(n_clauses: int, root: Path, seed: int = 7, distinct: int
         ref = f"{code}-{year}-{session}-RES-{k:05d}"
         n_pre, n_op = rng.randint(2, 7), rng.randint(2, 5)
         subject = rng.choice(pool).split(",")[0][:90]
+        # One session, one place and date: the opening recurs across a session's resolutions.
+        where = random.Random(f"{org}-{year}")
         lines = [f"Résolution N° {k}", ref, "", f"Objet : {subject}", "",
                  f"L'Assemblée générale de l'O.I.P.C.-{org}, réunie en sa {session}ème session à "
-                 f"{rng.choice(_CITIES)}\ndu {rng.randint(1, 25)} au {rng.randint(26, 30)} {rng.choice(_MONTHS)} {year},", ""]
+                 f"{where.choice(_CITIES)}\ndu {where.randint(1, 25)} au {where.randint(26, 30)} "
+                 f"{where.choice(_MONTHS)} {year},", ""]
         for _ in range(n_pre):
             kw, body = pre_pairs[used % cycle]
             used += 1
