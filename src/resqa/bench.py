@@ -327,26 +327,21 @@ def chart(results: dict[str, Any], path: Path) -> None:
     sizes = results["sizes"]
     xs = [max(1, v["clauses"]) for v in sizes.values()]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    ax = axes[0]
-    for key, label in (("ask_p50_ms", "resqa ask p50"), ("ask_p95_ms", "resqa ask p95"),
-                       ("search_p50_ms", "resqa search p50"), ("baseline_retrieve_p50_ms", "llama-index default p50")):
-        pts = [(x, v[key]) for x, v in zip(xs, sizes.values()) if key in v]
-        if pts:
-            ax.plot(*zip(*pts), marker="o", label=label)
-    ax.set_xscale("log")
-    ax.set_xlabel("clauses in the index")
-    ax.set_ylabel("warm latency (ms)")
-    ax.set_title("Query latency vs corpus size")
-    ax.legend(fontsize=8)
-    ax = axes[1]
-    pts = [(x, v["peak_rss_mb_serve"], v["peak_rss_mb_ingest"]) for x, v in zip(xs, sizes.values())]
-    ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label="serving")
-    ax.plot([p[0] for p in pts], [p[2] for p in pts], marker="s", label="ingest")
-    ax.set_xscale("log")
-    ax.set_xlabel("clauses in the index")
-    ax.set_ylabel("peak RSS (MB)")
-    ax.set_title("Memory")
-    ax.legend(fontsize=8)
+    series = {0: [("ask_p50_ms", "resqa ask p50"), ("ask_p95_ms", "resqa ask p95"),
+                  ("search_p50_ms", "resqa search p50"), ("baseline_retrieve_p50_ms", "llama-index default p50")],
+              1: [("peak_rss_mb_serve", "serving"), ("peak_rss_mb_ingest", "ingest")]}
+    titles = {0: ("warm latency (ms)", "Query latency vs corpus size"), 1: ("peak RSS (MB)", "Memory")}
+    for i, lines in series.items():
+        ax = axes[i]
+        for key, label in lines:
+            pts = [(x, v[key]) for x, v in zip(xs, sizes.values()) if key in v]
+            if pts:
+                ax.plot(*zip(*pts), marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_xlabel("clauses in the index")
+        ax.set_ylabel(titles[i][0])
+        ax.set_title(titles[i][1])
+        ax.legend(fontsize=8)
     ax = axes[2]
     load = results.get("load") or []
     if load:
