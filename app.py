@@ -19,14 +19,23 @@ settings = Settings.from_env()
 
 
 @st.cache_resource(show_spinner=False)
-def pipeline(index_dir: str, chroma_url: str | None, embedder: str) -> Pipeline:
-    """One pipeline per process and index, shared by every browser session."""
+def pipeline(key: str) -> Pipeline:
+    """One pipeline per process and configuration, shared by every browser session."""
     return Pipeline(settings)
+
+
+def settings_key() -> str:
+    """What the cached pipeline depends on (the LLM key only as a digest)."""
+    import hashlib
+
+    secret = hashlib.sha256((settings.llm_api_key or "").encode()).hexdigest()[:12]
+    return "|".join(map(str, (settings.index_dir, settings.chroma_url, settings.collection, settings.embedder,
+                              settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_timeout, secret)))
 
 
 def load_pipeline() -> Pipeline:
     try:
-        return pipeline(str(settings.index_dir), settings.chroma_url, settings.embedder)
+        return pipeline(settings_key())
     except IndexMissingError:
         with st.status(f"First start: building the index from {settings.seeds_dir}/ …", expanded=True) as box:
             bar = st.progress(0.0)
@@ -35,7 +44,7 @@ def load_pipeline() -> Pipeline:
                 d / t if t else 1.0, text=f"{d}/{t} {n}"))
             box.update(label=f"Index built: {report.documents} documents, {report.clauses} clauses",
                        state="complete")
-        return pipeline(str(settings.index_dir), settings.chroma_url, settings.embedder)
+        return pipeline(settings_key())
 
 
 def secrets() -> dict:

@@ -74,6 +74,7 @@ def synthetic_documents(n_clauses: int, root: Path, seed: int = 7, distinct: int
     cycle = distinct or n_clauses
     pre_pairs = [(rng.choice(pre), _body(rng, pool)) for _ in range(cycle)]
     op_pairs = [(rng.choice(op), _body(rng, pool)) for _ in range(cycle)]
+    subjects = [rng.choice(pool).split(",")[0][:90] for _ in range(max(50, cycle // 4))]
     docs: list[Document] = []
     total = k = used = 0
     while total < n_clauses:
@@ -83,7 +84,7 @@ def synthetic_documents(n_clauses: int, root: Path, seed: int = 7, distinct: int
         session = year - 1932
         ref = f"{code}-{year}-{session}-RES-{k:05d}"
         n_pre, n_op = rng.randint(2, 7), rng.randint(2, 5)
-        subject = rng.choice(pool).split(",")[0][:90]
+        subject = subjects[rng.randrange(len(subjects))]
         # One session, one place and date: the opening recurs across a session's resolutions.
         where = random.Random(f"{org}-{year}")
         lines = [f"Résolution N° {k}", ref, "", f"Objet : {subject}", "",
