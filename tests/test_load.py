@@ -25,3 +25,18 @@ def test_missing_path_and_unsupported_type(tmp_path: Path):
     (tmp_path / "x.docx").write_bytes(b"PK")
     res = load_paths([tmp_path / "nope.txt", tmp_path / "x.docx"])
     assert not res.documents and len(res.failures) == 2
+
+
+def test_jsonl_with_content_field_and_flat_metadata(tmp_path):
+    from resqa.load import load_paths
+
+    f = tmp_path / "articles.jsonl"
+    f.write_text('{"id": "code:L1221-1", "title": "Section 1", "content": "Le contrat de travail est soumis '
+                 'aux règles du droit commun.", "source": "code", "effectiveFrom": "2008-05-01", "x": null}\n'
+                 '{"id": 3, "body": "no text"}\n', encoding="utf-8")
+    res = load_paths([f])
+    assert len(res.documents) == 1 and len(res.failures) == 1
+    d = res.documents[0]
+    assert d.doc_id == "code-L1221-1" and d.title == "Section 1"
+    assert d.metadata["source"] == "code" and d.metadata["effectiveFrom"] == "2008-05-01" and "x" not in d.metadata
+    assert '"content"' in res.failures[0][1]

@@ -132,13 +132,17 @@ def _read_jsonl(path: Path) -> Iterator[Document | LoadError]:
         where = f"{path}:{lineno}"
         try:
             rec = json.loads(line)
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-                raise ValueError('expected an object with a "text" string')
+            body = rec.get("text", rec.get("content")) if isinstance(rec, dict) else None
+            if not isinstance(body, str):
+                raise ValueError('expected an object with a "text" (or "content") string')
             rid = str(rec.get("id") or f"{path.stem}-{lineno}")
-            meta = rec.get("metadata") or {}
+            meta = rec.get("metadata")
+            if meta is None:  # flat records: their other scalar fields are the metadata
+                meta = {k: v for k, v in rec.items() if k not in ("id", "text", "content", "title")
+                        and isinstance(v, (str, int, float, bool))}
             if not isinstance(meta, dict):
                 raise ValueError('"metadata" must be an object')
-            yield make_document(rec["text"], where, rid, title=rec.get("title"),
+            yield make_document(body, where, rid, title=rec.get("title"),
                                 metadata=meta, doc_id=_slug(rid) if rec.get("id") else None)
         except (ValueError, LoadError) as exc:
             yield LoadError(f"{where}: {exc}")
