@@ -25,6 +25,7 @@ import os
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -68,6 +69,7 @@ class DocInfo:
 
 GROUP_RECORDS = 1500  # records written per batch: Chroma's per-call cost dominates small writes
 GROUP_DOCS = 64
+VECTOR_CACHE_SIZE = 100_000  # ~150 MB at 384 dims: boilerplate is looked up in memory, not in Chroma
 
 
 def _groups(docs: list[Document]) -> Iterator[list[Document]]:
@@ -122,6 +124,7 @@ class ClauseIndex:
         self.docs: dict[str, DocInfo] = {}
         self.lexical: LexicalIndex | None = None
         self._by_doc: dict[str, list[str]] = {}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # embedded-text hash -> vector
         self._seen_stamp: str | None = None
         self._full_check_at = 0.0
         try:
@@ -522,11 +525,11 @@ class ClauseIndex:
         # Reuse the vector of any record in the index whose embedded text is the same (an edit
         # touches few clauses; boilerplate clauses recur across an archive): embed each text once.
         ehashes = [_ehash(t, self.embedder) for _, t, _, _ in texts]
-        vectors: dict[str, list[float]] = {}
-        wanted = sorted(set(ehashes))
-        for i in range(0, len(wanted), 500):
+        vectors: dict[str, list[float]] = {e: self._vectors[e].tolist() for e in set(ehashes) if e in self._vectors}
+        wanted = sorted(set(ehashes) - set(vectors))
+        for i in range(0, len(wanted), 200):
             with _chroma_errors("reading vectors"):
-                got = self._clauses.get(where={"ehash": {"$in": wanted[i:i + 500]}},
+                got = self._clauses.get(where={"ehash": {"$in": wanted[i:i + 200]}},
                                         include=["embeddings", "metadatas"])
             for meta, vec in zip(got["metadatas"] or [], got["embeddings"] if got["embeddings"] is not None else []):
                 vectors.setdefault(str(meta["ehash"]), list(map(float, vec)))
@@ -535,6 +538,11 @@ class ClauseIndex:
             new = self.embedder.embed_passages([t for _, t in missing])
             for (e, _), v in zip(missing, new):
                 vectors[e] = v.tolist()
+        for e, v in vectors.items():  # remembered for the rest of this process's ingests
+            self._vectors[e] = np.asarray(v, dtype=np.float32)
+            self._vectors.move_to_end(e)
+        while len(self._vectors) > VECTOR_CACHE_SIZE:
+            self._vectors.popitem(last=False)
         nodes = []
         for (rid, _text, meta, stored), e in zip(texts, ehashes):
             # Chroma stores the verbatim clause (or segment) text; the gloss only shapes the vector.
