@@ -157,3 +157,27 @@ def test_two_ingests_are_serialised_with_a_clear_message(index_copy):
         with pytest.raises(IndexBusyError, match=f"pid {os.getpid()}"):
             Pipeline(Settings(index_dir=index_copy)).ingest([ROOT / "seeds"])
     assert out.returncode == IndexBusyError.exit_code and "another ingest is running" in out.stderr
+
+
+def test_a_long_lived_reader_sees_vectors_another_process_wrote(index_copy, tmp_path):
+    """chromadb's in-process System does not see vectors another process adds later: without
+    reopening, dense search silently misses them and reading their vectors fails."""
+    reader = Pipeline(Settings(index_dir=index_copy))
+    reader.ask(Q)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "note.md").write_text("# Ransomware note\n\nHospitals hit by ransomware must report the attack "
+                                    "to the national contact point within 24 hours, and, where possible, "
+                                    "share indicators of compromise with other member countries.\n",
+                                    encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "resqa.cli", "ingest", str(folder), "--index", str(index_copy)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    q = "Within how many hours must hospitals report a ransomware attack?"
+    res = reader.search(q)
+    vec = reader.embedder.embed_queries([q])[0]
+    dense_ids = [cid for cid, _ in reader.index.dense(vec, 5)]
+    assert any(c.startswith("note/") for c in dense_ids), dense_ids
+    assert res.hits[0].clause.doc_id == "note"
+    for clause in reader.index.clauses_of("note"):
+        reader.index.segment_vectors(clause)  # raised "Error finding id" before the fix

@@ -126,6 +126,7 @@ class ClauseIndex:
         self._by_doc: dict[str, list[str]] = {}
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # embedded-text hash -> vector
         self._seen_stamp: str | None = None
+        self._own_stamp: str | None = None
         self._full_check_at = 0.0
         try:
             with _chroma_errors("opening the index"):
@@ -154,6 +155,13 @@ class ClauseIndex:
         if not create and not (path / "chroma.sqlite3").exists():
             raise IndexMissingError(f"no index at {self.settings.index_dir} — run `resqa ingest` first")
         path.mkdir(parents=True, exist_ok=True)
+        # chromadb shares one System per path within a process, and that System's vector segment
+        # does not see records another process adds later (queries silently miss them; reading
+        # their vectors fails). Each index gets a System of its own, renewed in refresh() when
+        # another writer changed the store.
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        getattr(SharedSystemClient, "_identifier_to_system", {}).pop(str(path), None)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
     @property
@@ -248,7 +256,15 @@ class ClauseIndex:
         return str(meta.get("stamp", ""))
 
     def _bump_stamp(self) -> None:
-        self._registry.modify(metadata={"resqa_schema": SCHEMA, "stamp": f"{os.getpid()}-{time.time_ns()}"})
+        stamp = f"{os.getpid()}-{id(self)}-{time.time_ns()}"
+        self._registry.modify(metadata={"resqa_schema": SCHEMA, "stamp": stamp})
+        self._own_stamp = stamp
+
+    def _reopen(self) -> None:
+        """A fresh client on the local store, to see what another writer added since we opened."""
+        with _chroma_errors("reopening the index"):
+            self._client = self._make_client(create=False)
+            self._open_collections(create=False)
 
     def refresh(self, force: bool = False) -> bool:
         """Reload the catalogue if another process changed the index; True if it changed.
@@ -260,6 +276,10 @@ class ClauseIndex:
         stamp = self._stamp()
         if not force and stamp == self._seen_stamp and now - self._full_check_at < FULL_CHECK_S:
             return False
+        if (not self.settings.chroma_url and self._seen_stamp is not None and stamp != self._seen_stamp
+                and stamp != self._own_stamp):
+            with self._lock:
+                self._reopen()
         docs = self._read_registry()
         gen = self._generation_of(docs)
         with self._lock:
