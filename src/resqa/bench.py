@@ -297,11 +297,12 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
             log(f"[bench] {size}: {built['clauses']} clauses in {built['ingest_s']:.1f} s; serving …")
             served = _child("serve", {**spec, "baseline": n <= baseline_max,
                                       "load": list(load_levels) if size == "seed" else None})
+            if "load" in served:
+                results["load"] = served.pop("load")
             results["sizes"][size] = {**built, **served}
             if size == "seed":
                 log("[bench] cold start …")
                 results["cold_start"] = _child("cold", spec)
-                results["load"] = served.pop("load")
             _save(results, out_dir)
     finally:
         if keep is None:
