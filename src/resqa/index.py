@@ -96,6 +96,16 @@ def _ehash(text: str, embedder: Embedder) -> str:
     return hashlib.sha1(f"{embedder.name}\x00{text}".encode()).hexdigest()
 
 
+def _http_client(url: str) -> Any:
+    """A Chroma HttpClient for `http(s)://host:port` (or bare `host:port`), telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    u = urlparse(url if "://" in url else f"http://{url}")
+    return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000, ssl=u.scheme == "https",
+                               settings=ChromaSettings(anonymized_telemetry=False))
+
+
 @contextlib.contextmanager
 def _chroma_errors(where: str) -> Iterator[None]:
     try:
@@ -146,11 +156,8 @@ class ClauseIndex:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        url = self.settings.chroma_url
-        if url:
-            u = urlparse(url if "://" in url else f"http://{url}")
-            return chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
-                                       ssl=u.scheme == "https", settings=chroma_settings)
+        if self.settings.chroma_url:
+            return _http_client(self.settings.chroma_url)
         path = Path(self.settings.index_dir) / "chroma"
         if not create and not (path / "chroma.sqlite3").exists():
             raise IndexMissingError(f"no index at {self.settings.index_dir} — run `resqa ingest` first")
@@ -213,14 +220,9 @@ class ClauseIndex:
     @classmethod
     def drop(cls, settings: Settings) -> None:
         """Delete the index (for --rebuild): both collections and the local cache."""
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
         if settings.chroma_url:
-            u = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
-            client = chromadb.HttpClient(host=u.hostname or "localhost", port=u.port or 8000,
-                                         settings=ChromaSettings(anonymized_telemetry=False))
             with _chroma_errors("dropping the index"):
+                client = _http_client(settings.chroma_url)
                 for suffix in ("_clauses", "_documents", "_vocab"):
                     with contextlib.suppress(Exception):
                         client.delete_collection(settings.collection + suffix)
