@@ -28,7 +28,9 @@ from resqa.verify import verify_quote
 MAX_CITATIONS = 3
 MIN_QUOTE_WORDS = 8
 FIRST_SEGMENT_WORDS = 20
-_PLURAL_CUES = {"two", "both", "deux", "les deux", "dos", "ambos", "zwei", "beide", "and", "et", "y", "und"}
+SECOND_CITATION = 0.9  # a runner-up within 10% of the best clause's fused score is cited too
+PLURAL_CITATION = 0.6  # ... within 40% when the question asks for two things
+_PLURAL_CUES = {"two", "both", "deux", "dos", "ambos", "zwei", "beide"}
 
 
 @cache
@@ -79,16 +81,13 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ choosing
     def _choose(self, question: str, res: SearchResult) -> list[Hit]:
+        """The best clause, plus any of the next two whose fused score is nearly as high (within
+        SECOND_CITATION of the best, or PLURAL_CITATION when the question asks for two things)."""
         hits = res.hits
-        chosen = [hits[0]]
         words = set(" ".join(language.words(question)).split())
-        plural = bool(words & _PLURAL_CUES) and len(hits) > 1
-        for h in hits[1:MAX_CITATIONS]:
-            close = h.dense >= hits[0].dense - 0.005 and h.rank_lexical is not None and h.rank_lexical <= 2
-            if (plural and h.rank_dense is not None and h.rank_dense <= 3 and h.rank_lexical is not None
-                    and h.rank_lexical <= 3) or close:
-                chosen.append(h)
-        return chosen
+        ratio = PLURAL_CITATION if words & _PLURAL_CUES else SECOND_CITATION
+        top = hits[0].score
+        return [hits[0]] + [h for h in hits[1:MAX_CITATIONS] if top > 0 and h.score >= ratio * top]
 
     def best_quote(self, clause: Clause, query_vec: np.ndarray, question: str) -> str:
         """The segment of `clause` that best matches the question (extended if very short)."""
