@@ -48,13 +48,16 @@ def aspects() -> tuple[Aspect, ...]:
                  for name, d in data.items())
 
 
+def _matches(trigger: str, folded: str) -> bool:
+    """Whole words or a phrase; a trailing * lets the last word run on ("financ*")."""
+    if trigger.endswith("*"):
+        return (" " + trigger[:-1]) in folded
+    return (" " + trigger + " ") in folded
+
+
 def triggered(question: str) -> list[Aspect]:
     folded = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
-    out = []
-    for a in aspects():
-        if any((" " + t) in folded for t in a.triggers):
-            out.append(a)
-    return out
+    return [a for a in aspects() if any(_matches(t, folded) for t in a.triggers)]
 
 
 def assess(question: str, hits: list[Hit]) -> Verdict:

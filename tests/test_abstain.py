@@ -1,0 +1,34 @@
+"""Aspect triggers: whole words and phrases, so ordinary words never look like an aspect."""
+
+import pytest
+
+from resqa import abstain
+
+
+def names(question: str) -> set[str]:
+    return {a.name for a in abstain.triggered(question)}
+
+
+@pytest.mark.parametrize("question", [
+    "Que doivent mettre en place les fournisseurs pour répondre aux demandes des autorités ?",
+    "Quel rôle la résolution attribue-t-elle aux entreprises qui proposent des messageries chiffrées ?",
+    "Welche Maßnahmen sind in der Resolution enthalten?",
+    "What does the resolution propose to member countries?",
+    "Qué autoridades menciona la resolución?",
+    "Stimmt es, dass die Resolution Verschlüsselung erwähnt?",
+])
+def test_ordinary_words_trigger_no_aspect(question):
+    assert names(question) == set()
+
+
+@pytest.mark.parametrize("question, aspect", [
+    ("Quel pays a proposé cette résolution ?", "authorship"),
+    ("Which country proposed this resolution?", "authorship"),
+    ("¿Quién es el autor de la resolución?", "authorship"),
+    ("Quel est le financement prévu ?", "money"),
+    ("Wie viele Länder haben dafür gestimmt?", "vote"),
+    ("Is there a deadline?", "deadline"),
+    ("Quels délais sont fixés ?", "deadline"),
+])
+def test_aspect_questions_trigger(question, aspect):
+    assert aspect in names(question)
