@@ -44,3 +44,36 @@ def test_thresholds_file_gates_the_invariants():
 
     th = tomllib.loads(Path(ROOT / "eval" / "thresholds.toml").read_text())
     assert th["verbatim_rate"]["gate"] == 1.0 and th["verifier_selftest"]["gate"] == 1.0
+
+
+def test_document_level_gold_is_scored_over_documents(pipe):
+    from resqa.evaluate import run_resqa, summarize
+
+    doc = "GA-2021-89-RES-09"
+    cases = [Case("d1", "What does the resolution urge member countries to do?", "en", "t", (), (), (), False, (doc,)),
+             Case("d2", "Who drafted this resolution?", "en", "t", (), (), (), True)]
+    assert check_cases(cases, pipe.clause, set(pipe.index.docs)) == []
+    assert any("gold document nope" in p for p in check_cases(
+        [Case("d3", "q", "en", "t", (), (), (), False, ("nope",))], pipe.clause, set(pipe.index.docs)))
+    rows = run_resqa(pipe, cases)["rows"]
+    assert rows[0]["hit1"] == 1.0 and rows[0]["cit_p"] == 1.0 and rows[0]["cit_r"] == 1.0
+    m = summarize(rows)
+    assert "span_precision" not in m  # no must-quote spans, so no span measure to average
+    assert m["refusal_accuracy"] == 1.0
+
+
+def test_syntec_cases_match_their_corpus():
+    """eval/syntec/cases.jsonl is derived from the upstream gold set; every gold article must be a
+    document of articles.jsonl as resqa's loader names it."""
+    import json
+
+    from resqa.load import load_file
+
+    root = ROOT / "eval" / "syntec"
+    cases = load_cases(root / "cases.jsonl")
+    upstream = [json.loads(x) for x in (root / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    assert len(cases) == len(upstream) == 142
+    docs = {d.doc_id for d in load_file(root / "articles.jsonl")}
+    assert len(docs) == 2108
+    assert all(set(c.gold_docs) <= docs for c in cases)
+    assert sum(c.unanswerable for c in cases) == sum(not q["requiredArticles"] for q in upstream) == 22

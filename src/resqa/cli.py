@@ -19,8 +19,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(index_dir=getattr(args, "index", None), chroma_url=getattr(args, "chroma_url", None))
 
 
+_LOGGED_TENTH = [-1]
+
+
 def _progress_bar(done: int, total: int, name: str) -> None:
-    if not sys.stderr.isatty() and done not in (0, total):
+    """A bar on a terminal; in a log (CI, `> file`), one line per tenth of the way."""
+    if not sys.stderr.isatty():
+        tenth = 10 * done // total if total else 10
+        if tenth != _LOGGED_TENTH[0]:
+            _LOGGED_TENTH[0] = tenth
+            sys.stderr.write(f"ingest: {done}/{total} documents {name[:60]}\n")
+            sys.stderr.flush()
         return
     width = 30
     filled = int(width * done / total) if total else width
@@ -183,6 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
     sp.add_argument("--check", action="store_true", help="only validate the eval set against the index")
+    sp.add_argument("--corpus", nargs="+", default=None, metavar="PATH",
+                    help="the set's own documents: ingest them (incrementally) into --index, then evaluate")
     common(sp)
     sp.set_defaults(func=cmd_eval)
     sp = sub.add_parser("bench", help="latency, throughput, memory and load, beside baselines")

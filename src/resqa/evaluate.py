@@ -1,6 +1,10 @@
 """`resqa eval`: the grounded-QA eval set, exact metrics, a verifier self-test and a baseline.
 
-Definitions (all per case, then averaged; "answerable" = not marked unanswerable):
+Definitions (all per case, then averaged; "answerable" = not marked unanswerable). A case names
+its gold as clause ids (`gold`) or, for corpora whose gold is a whole article (the syntec
+out-of-domain set), as document ids (`gold_docs`); then every clause-level measure below is
+taken over the documents of the ranked and cited clauses instead (ranked documents in order of
+their first clause).
 - hit@k: a gold clause is among the first k retrieved clauses (answerable cases).
 - MRR: 1/rank of the first gold clause in the top 8, 0 if none (answerable cases).
 - citation precision: |cited ∩ gold| / |cited| (0 if nothing cited); recall: |cited ∩ gold| / |gold|
@@ -32,7 +36,7 @@ from typing import Any
 
 from resqa.clean import normalize_for_match
 from resqa.config import Settings
-from resqa.errors import InputError
+from resqa.errors import IndexMissingError, InputError
 from resqa.model import Answer, Citation, Clause
 from resqa.verify import check_answer, verify_quote
 
@@ -49,6 +53,7 @@ class Case:
     gold: tuple[str, ...]
     must_quote: tuple[str, ...]
     unanswerable: bool
+    gold_docs: tuple[str, ...] = ()
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -60,23 +65,28 @@ def load_cases(path: Path) -> list[Case]:
             r = json.loads(line)
             out.append(Case(r["id"], r["question"], r.get("lang", ""), r.get("type", ""),
                             tuple(r.get("history", ())), tuple(r.get("gold", ())),
-                            tuple(r.get("must_quote", ())), bool(r.get("unanswerable", False))))
+                            tuple(r.get("must_quote", ())), bool(r.get("unanswerable", False)),
+                            tuple(r.get("gold_docs", ()))))
         except (ValueError, KeyError) as exc:
             raise InputError(f"{path}:{n}: bad eval case ({exc})") from exc
     return out
 
 
-def check_cases(cases: list[Case], lookup: Callable[[str], Clause | None]) -> list[str]:
+def check_cases(cases: list[Case], lookup: Callable[[str], Clause | None],
+                doc_ids: set[str] | None = None) -> list[str]:
     """Problems with the eval set itself: unknown gold ids, spans not in their clauses."""
     problems = []
     ids = [c.id for c in cases]
     if len(ids) != len(set(ids)):
         problems.append("duplicate case ids")
     for c in cases:
-        if c.unanswerable and (c.gold or c.must_quote):
+        if c.unanswerable and (c.gold or c.must_quote or c.gold_docs):
             problems.append(f"{c.id}: unanswerable cases name no gold clause")
-        if not c.unanswerable and not c.gold:
+        if not c.unanswerable and not (c.gold or c.gold_docs):
             problems.append(f"{c.id}: answerable case without gold clause")
+        for d in c.gold_docs:
+            if doc_ids is not None and d not in doc_ids:
+                problems.append(f"{c.id}: gold document {d} is not in the index")
         clauses = [lookup(g) for g in c.gold]
         for g, cl in zip(c.gold, clauses):
             if cl is None:
@@ -168,22 +178,30 @@ def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
         problems = check_answer(ans, lookup)
         row: dict[str, Any] = {"id": case.id, "lang": case.lang, "type": case.type, "question": case.question,
                                "answerable_expected": not case.unanswerable, "answered": ans.answerable,
-                               "cited": [c.clause.clause_id for c in ans.citations], "gold": list(case.gold),
+                               "cited": [c.clause.clause_id for c in ans.citations],
+                               "gold": list(case.gold or case.gold_docs),
                                "ranked": ranked[:3], "latency_ms": latency, "problems": [p.detail for p in problems],
                                "quotes": [c.quote for c in ans.citations], "generator": ans.generator,
                                "notices": list(ans.notices)}
         if not case.unanswerable:
-            gold = set(case.gold)
+            if case.gold_docs:  # document-level gold: compare the documents of clauses
+                gold = set(case.gold_docs)
+                ranked = list(dict.fromkeys(lookup(r).doc_id for r in ranked))
+                cited = list(dict.fromkeys(c.clause.doc_id for c in ans.citations))
+                in_gold = sum(len(c.quote) for c in ans.citations if c.clause.doc_id in gold)
+            else:
+                gold = set(case.gold)
+                cited = [c.clause.clause_id for c in ans.citations]
+                in_gold = sum(len(c.quote) for c in ans.citations if c.clause.clause_id in gold)
             rank = next((i + 1 for i, r in enumerate(ranked) if r in gold), None)
-            cited = [c.clause.clause_id for c in ans.citations]
             row.update(hit1=float(bool(ranked) and ranked[0] in gold), hit3=float(any(r in gold for r in ranked[:3])),
                        rr=1.0 / rank if rank else 0.0,
                        cit_p=(len(set(cited) & gold) / len(set(cited))) if cited else 0.0,
                        cit_r=len(set(cited) & gold) / len(gold))
-            sp, sr = span_scores(case, ans.citations, lookup)
+            if case.must_quote:
+                row["span_p"], row["span_r"] = span_scores(case, ans.citations, lookup)
             q_chars = sum(len(c.quote) for c in ans.citations)
-            in_gold = sum(len(c.quote) for c in ans.citations if c.clause.clause_id in gold)
-            row.update(span_p=sp, span_r=sr, char_p=in_gold / q_chars if q_chars else 0.0)
+            row.update(char_p=in_gold / q_chars if q_chars else 0.0)
             if ans.answerable and not problems and set(cited) & gold:
                 for _name, bad in corruptions(ans, all_clauses):
                     total_corrupt += 1
@@ -202,16 +220,17 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
         return sum(vals) / len(vals) if vals else 0.0
 
     lat = [r["latency_ms"] for r in rows]
+    spans = {"span_precision": mean("span_p", ans), "span_recall": mean("span_r", ans)} \
+        if any("span_p" in r for r in ans) else {}  # only for cases with must-quote spans
     return {"n": len(rows), "hit@1": mean("hit1", ans), "hit@3": mean("hit3", ans), "mrr": mean("rr", ans),
-            "citation_precision": mean("cit_p", ans), "citation_recall": mean("cit_r", ans),
-            "span_precision": mean("span_p", ans), "span_recall": mean("span_r", ans),
+            "citation_precision": mean("cit_p", ans), "citation_recall": mean("cit_r", ans), **spans,
             "char_citation_precision": mean("char_p", ans),
             "refusal_accuracy": (sum(not r["answered"] for r in una) / len(una)) if una else 1.0,
             "false_refusal_rate": (sum(not r["answered"] for r in ans) / len(ans)) if ans else 0.0,
             "latency_p50_ms": statistics.median(lat) if lat else 0.0, "latency_p95_ms": _pct(lat, 0.95)}
 
 
-def run_baseline(pipe, cases: list[Case], seeds: list[Path]) -> dict[str, float]:
+def run_baseline(pipe, cases: list[Case], corpus: list[Path]) -> dict[str, float]:
     """LlamaIndex's default pipeline on the same questions: from_documents with the default
     SentenceSplitter, similarity_top_k=2, same embedder; citations = the retrieved chunks."""
     from llama_index.core import Document as LIDocument
@@ -222,7 +241,7 @@ def run_baseline(pipe, cases: list[Case], seeds: list[Path]) -> dict[str, float]
     from resqa.load import load_paths
 
     tiktoken_cache_dir()
-    docs = load_paths(seeds).documents
+    docs = load_paths(corpus).documents
     li_docs = [LIDocument(text=d.text, id_=d.doc_id) for d in docs]
     t = time.perf_counter()
     index = VectorStoreIndex.from_documents(li_docs, embed_model=as_llama_embedding(pipe.embedder))
@@ -243,11 +262,15 @@ def run_baseline(pipe, cases: list[Case], seeds: list[Path]) -> dict[str, float]
         for n in nodes:
             a, b = n.node.start_char_idx or 0, n.node.end_char_idx or 0
             doc_id = n.node.ref_doc_id
+            chars += b - a
+            if case.gold_docs:  # document-level gold: a chunk is its document
+                covered.append([doc_id])
+                in_gold += (b - a) if doc_id in case.gold_docs else 0
+                continue
             cl = [c.clause_id for c in by_doc.get(doc_id, []) if min(b, c.end) - max(a, c.start) >= 0.5 * (c.end - c.start)]
             covered.append(cl)
-            chars += b - a
             in_gold += sum(max(0, min(b, c.end) - max(a, c.start)) for c in by_doc.get(doc_id, []) if c.clause_id in case.gold)
-        gold = set(case.gold)
+        gold = set(case.gold_docs or case.gold)
         cited = {x for cl in covered for x in cl}
         rows.append({"hit1": float(bool(covered) and bool(set(covered[0]) & gold)),
                      "hit3": float(any(set(cl) & gold for cl in covered[:3])),
@@ -269,7 +292,19 @@ def breakdown(rows: list[dict[str, Any]], key: str) -> dict[str, dict[str, float
     groups: dict[str, list] = defaultdict(list)
     for r in rows:
         groups[r[key]].append(r)
-    return {k: summarize(v) for k, v in sorted(groups.items())}
+    out = {}
+    for k, v in sorted(groups.items()):
+        m = summarize(v)
+        m["n_answerable"] = sum(r["answerable_expected"] for r in v)
+        m["n_unanswerable"] = len(v) - m["n_answerable"]
+        out[k] = m
+    return out
+
+
+def _cell(m: dict[str, float], key: str) -> str:
+    """A breakdown cell, or – where the group has no case the measure is taken over."""
+    over = "n_unanswerable" if key == "refusal_accuracy" else "n_answerable"
+    return f"{m[key]:.2f}" if m.get(over, 1) else "–"
 
 
 def llm_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -316,13 +351,13 @@ def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, r
         lines.append(f"| {k} | {v:.3f} | {bs} | {t.get('target', '')} | {t.get('gate', '')} |")
     lines += ["", "## By language", "", "| lang | n | hit@1 | cit P | cit R | refusal acc | false refusal |",
               "|---|---|---|---|---|---|---|"]
+    cols = ("hit@1", "citation_precision", "citation_recall", "refusal_accuracy", "false_refusal_rate")
     for k, m in by_lang.items():
-        lines.append(f"| {k} | {m['n']} | {m['hit@1']:.2f} | {m['citation_precision']:.2f} | "
-                     f"{m['citation_recall']:.2f} | {m['refusal_accuracy']:.2f} | {m['false_refusal_rate']:.2f} |")
-    lines += ["", "## By question type", "", "| type | n | hit@1 | cit P | cit R | false refusal |", "|---|---|---|---|---|---|"]
+        lines.append(f"| {k} | {m['n']} | " + " | ".join(_cell(m, c) for c in cols) + " |")
+    lines += ["", "## By question type", "", "| type | n | hit@1 | cit P | cit R | refusal acc | false refusal |",
+              "|---|---|---|---|---|---|---|"]
     for k, m in by_type.items():
-        lines.append(f"| {k} | {m['n']} | {m['hit@1']:.2f} | {m['citation_precision']:.2f} | "
-                     f"{m['citation_recall']:.2f} | {m['false_refusal_rate']:.2f} |")
+        lines.append(f"| {k} | {m['n']} | " + " | ".join(_cell(m, c) for c in cols) + " |")
     lines += ["", "## Gate failures", ""] + ([f"- {f}" for f in fails] or ["none"])
     lines += ["", "## Short of target", ""] + ([f"- {s}" for s in short] or ["none"])
     lines += ["", "## Misses", ""]
@@ -335,14 +370,31 @@ def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, r
     return "\n".join(lines) + "\n"
 
 
+def _log_progress(done: int, total: int, name: str, _last: list[int] = [-1]) -> None:  # noqa: B006
+    tenth = 10 * done // total if total else 10
+    if tenth != _last[0]:
+        _last[0] = tenth
+        print(f"eval corpus: {done}/{total} documents to index", flush=True)
+
+
 def main(args, settings: Settings) -> int:
     from resqa.pipeline import Pipeline
 
-    pipe = Pipeline.open_or_build(settings)
+    corpus = [Path(p) for p in (args.corpus or [])]
+    if corpus:  # an eval set with its own corpus: its own index, brought up to date
+        try:
+            pipe = Pipeline(settings)
+        except IndexMissingError:
+            pipe = Pipeline(settings, create=True)
+        report = pipe.ingest(corpus, progress=_log_progress)
+        if report.skipped:
+            print(f"eval corpus: {len(report.skipped)} files skipped: {report.skipped[:3]}")
+    else:
+        pipe = Pipeline.open_or_build(settings)
     cases = load_cases(Path(args.set_path))
-    problems = check_cases(cases, pipe.clause)
+    problems = check_cases(cases, pipe.clause, set(pipe.index.docs))
     if problems:
-        for p in problems:
+        for p in problems[:50]:
             print(f"eval set: {p}")
         return 2
     if args.check:
@@ -354,7 +406,7 @@ def main(args, settings: Settings) -> int:
     metrics["verifier_selftest"] = res["selftest"]
     if settings.llm:
         metrics.update(llm_metrics(res["rows"]))
-    base = {} if args.no_baseline else run_baseline(pipe, cases, [settings.seeds_dir])
+    base = {} if args.no_baseline else run_baseline(pipe, cases, corpus or [settings.seeds_dir])
     thresholds = load_thresholds(Path(args.thresholds))
     fails, short = gate(metrics, thresholds)
     by_lang, by_type = breakdown(res["rows"], "lang"), breakdown(res["rows"], "type")
