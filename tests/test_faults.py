@@ -181,3 +181,22 @@ def test_a_long_lived_reader_sees_vectors_another_process_wrote(index_copy, tmp_
     assert res.hits[0].clause.doc_id == "note"
     for clause in reader.index.clauses_of("note"):
         reader.index.segment_vectors(clause)  # raised "Error finding id" before the fix
+
+
+def test_a_replaced_chroma_system_is_stopped_after_its_grace_period(index_copy, monkeypatch):
+    """Each reopen replaces the reader's chromadb System, which holds the vector index in memory:
+    the old one must be stopped (once no query can still be running on it), not left to leak."""
+    import resqa.index as index_module
+
+    reader = Pipeline(Settings(index_dir=index_copy))
+    writer = Pipeline(Settings(index_dir=index_copy))
+    first = reader.index._system
+    assert first is not None and first._running
+    writer.index._bump_stamp()
+    assert reader.index.refresh(force=True) is False  # same documents; the store was reopened
+    assert reader.index._system is not first and first._running  # still in its grace period
+    monkeypatch.setattr(index_module, "RETIRE_AFTER_S", 0.0)
+    reader.index.refresh(force=True)
+    assert not first._running and reader.index._retired == []
+    ans = reader.ask(Q)  # the new System serves
+    assert ans.answerable and ans.citations

@@ -52,6 +52,7 @@ SCHEMA = 1
 ALIGN_MIN = 0.86
 ALIGN_MARGIN = 0.02
 FULL_CHECK_S = 30.0
+RETIRE_AFTER_S = 30.0  # a replaced Chroma System is stopped this long after its replacement
 Progress = Callable[[int, int, str], None]
 
 
@@ -138,6 +139,8 @@ class ClauseIndex:
         self._seen_stamp: str | None = None
         self._own_stamp: str | None = None
         self._full_check_at = 0.0
+        self._system: Any = None  # the chromadb System behind a local client (None for a server)
+        self._retired: list[tuple[float, Any]] = []  # replaced Systems, stopped RETIRE_AFTER_S later
         try:
             with _chroma_errors("opening the index"):
                 self._client = self._make_client(create)
@@ -168,8 +171,11 @@ class ClauseIndex:
         # another writer changed the store.
         from chromadb.api.shared_system_client import SharedSystemClient
 
-        getattr(SharedSystemClient, "_identifier_to_system", {}).pop(str(path), None)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        systems = getattr(SharedSystemClient, "_identifier_to_system", {})
+        systems.pop(str(path), None)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        self._system = systems.get(str(path))  # ours alone: the next client on this path makes its own
+        return client
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -263,10 +269,29 @@ class ClauseIndex:
         self._own_stamp = stamp
 
     def _reopen(self) -> None:
-        """A fresh client on the local store, to see what another writer added since we opened."""
+        """A fresh client on the local store, to see what another writer added since we opened.
+
+        The replaced System holds the whole vector index in memory (hundreds of MB at 50k
+        clauses), so it is stopped, but only RETIRE_AFTER_S later: a query that another thread
+        started on it a moment ago may still be running."""
+        old = self._system
         with _chroma_errors("reopening the index"):
             self._client = self._make_client(create=False)
             self._open_collections(create=False)
+        if old is not None:
+            self._retired.append((time.monotonic(), old))
+        self._stop_retired()
+
+    def _stop_retired(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        keep = []
+        for since, system in self._retired:
+            if now - since < RETIRE_AFTER_S:
+                keep.append((since, system))
+                continue
+            with contextlib.suppress(Exception):  # best effort: a failed stop only keeps memory
+                system.stop()
+        self._retired = keep
 
     def refresh(self, force: bool = False) -> bool:
         """Reload the catalogue if another process changed the index; True if it changed.
@@ -282,6 +307,9 @@ class ClauseIndex:
                 and stamp != self._own_stamp):
             with self._lock:
                 self._reopen()
+        elif self._retired:
+            with self._lock:
+                self._stop_retired()
         docs = self._read_registry()
         gen = self._generation_of(docs)
         with self._lock:
