@@ -62,12 +62,13 @@ class ExtractiveAnswerer:
         self.retriever = retriever
 
     def answer(self, question: str, history: list[str] | tuple[str, ...] = (),
-               doc_ids: set[str] | None = None) -> Answer:
+               doc_ids: set[str] | None = None, result: SearchResult | None = None) -> Answer:
+        """`result`: this very question's search, when the caller already ran it."""
         t0 = time.perf_counter()
         question = validate_question(question)
         history = [h for h in history if isinstance(h, str) and h.strip()]
         lang = question_language(question, history)
-        res = self.retriever.search(question, history, k=8, doc_ids=doc_ids)
+        res = result or self.retriever.search(question, history, k=8, doc_ids=doc_ids)
         t1 = time.perf_counter()
         verdict = abstain.assess(question, res.hits)
         if not verdict.answerable:

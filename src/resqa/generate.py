@@ -198,10 +198,12 @@ class LLMAnswerer:
             standalone = self.condense(question, history)
             if standalone:
                 search_q, search_hist = standalone, []
-        fallback = self.extractive.answer(question, history, doc_ids)
+        res = self.retriever.search(question, history, k=8, doc_ids=doc_ids)
+        fallback = self.extractive.answer(question, history, doc_ids, result=res)
         if not fallback.answerable:
             return fallback  # the LLM never answers what the text does not settle
-        res = self.retriever.search(search_q, search_hist, k=8, doc_ids=doc_ids)
+        if search_q != question:  # a condensed follow-up: its own search for the model's context
+            res = self.retriever.search(search_q, search_hist, k=8, doc_ids=doc_ids)
         hits: list[Hit] = res.hits[:CONTEXT_CLAUSES]
         context = [h.clause for h in hits]
         p = prompts()["answer"]
