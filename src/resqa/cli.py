@@ -146,7 +146,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from resqa.evaluate import main as eval_main
 
-    return eval_main(args, _settings(args))
+    return eval_main(args, _settings(args), progress=_progress_bar)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

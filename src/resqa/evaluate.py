@@ -370,14 +370,7 @@ def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, r
     return "\n".join(lines) + "\n"
 
 
-def _log_progress(done: int, total: int, name: str, _last: list[int] = [-1]) -> None:  # noqa: B006
-    tenth = 10 * done // total if total else 10
-    if tenth != _last[0]:
-        _last[0] = tenth
-        print(f"eval corpus: {done}/{total} documents to index", flush=True)
-
-
-def main(args, settings: Settings) -> int:
+def main(args, settings: Settings, progress=None) -> int:
     from resqa.pipeline import Pipeline
 
     corpus = [Path(p) for p in (args.corpus or [])]
@@ -386,7 +379,7 @@ def main(args, settings: Settings) -> int:
             pipe = Pipeline(settings)
         except IndexMissingError:
             pipe = Pipeline(settings, create=True)
-        report = pipe.ingest(corpus, progress=_log_progress)
+        report = pipe.ingest(corpus, progress=progress)
         if report.skipped:
             print(f"eval corpus: {len(report.skipped)} files skipped: {report.skipped[:3]}")
     else:

@@ -282,8 +282,8 @@ class ClauseIndex:
             self._retired.append((time.monotonic(), old))
         self._stop_retired()
 
-    def _stop_retired(self, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
+    def _stop_retired(self) -> None:
+        now = time.monotonic()
         keep = []
         for since, system in self._retired:
             if now - since < RETIRE_AFTER_S:
