@@ -1,7 +1,11 @@
 """Decide whether the retrieved clauses support an answer at all.
 
-Two signals, because a bare similarity threshold cannot separate answerable from unanswerable
+Three signals, because a bare similarity threshold cannot separate answerable from unanswerable
 questions on this corpus (their best dense cosines overlap):
+0. Unknown references: a question that names an identifier — "IDCC 1486", "AG-2019-RES-03",
+   "L1221-19", "COVID-19" — that no indexed document contains asks about a text resqa does not
+   hold; the nearest clauses would only answer about some other text. "None of the documents
+   mentions IDCC 1486."
 1. Aspects (data/aspects.toml): a question that asks for a budget, a vote, a sanction, a
    deadline, an author or a statistic is answered only if a retrieved clause holds evidence of
    that kind (an amount, a vote count, a date limit…). Otherwise: "the documents do not say".
@@ -13,10 +17,12 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from resqa import references
 from resqa.clean import fold
 from resqa.model import Hit
 
@@ -37,6 +43,7 @@ class Verdict:
     answerable: bool
     reason: str
     aspect: Aspect | None = None
+    missing: str = ""  # the reference the question names and no document contains
 
 
 @cache
@@ -60,7 +67,12 @@ def triggered(question: str) -> list[Aspect]:
     return [a for a in aspects() if any(_matches(t, folded) for t in a.triggers)]
 
 
-def assess(question: str, hits: list[Hit]) -> Verdict:
+def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | None = None) -> Verdict:
+    """`mentions(reference)`: does any indexed document contain it (ClauseIndex.mentions)?"""
+    if mentions is not None:
+        for ref in references.find(question):
+            if not mentions(ref):
+                return Verdict(False, f"names {ref!r}, which no indexed document mentions", missing=ref)
     if not hits:
         return Verdict(False, "no clause retrieved")
     for aspect in triggered(question):

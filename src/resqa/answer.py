@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from resqa import abstain, language
+from resqa import abstain, language, references
 from resqa.clauses import match_keyword
 from resqa.config import MAX_QUESTION_CHARS
 from resqa.errors import InputError
@@ -70,7 +70,7 @@ class ExtractiveAnswerer:
         lang = question_language(question, history)
         res = result or self.retriever.search(question, history, k=8, doc_ids=doc_ids)
         t1 = time.perf_counter()
-        verdict = abstain.assess(question, res.hits)
+        verdict = abstain.assess(question, res.hits, self.index.mentions)
         if not verdict.answerable:
             ans = self._refusal(question, lang, res, verdict)
         else:
@@ -97,12 +97,15 @@ class ExtractiveAnswerer:
             return segs[0]
         vecs = self.index.segment_vectors(clause)
         q_toks = set(tokens_for_query(question))
+        named = [references.key(r) for r in references.find(question)]
         scores = []
         for i, seg in enumerate(segs):
             dense = float(vecs[i] @ query_vec) if vecs is not None else 0.0
             seg_toks = set(tokens_for_clause(seg, clause.language))
             overlap = len(q_toks & seg_toks) / (len(q_toks) or 1)
-            scores.append(dense + 0.08 * overlap)
+            # The segment that holds an identifier the question names is the one asked about.
+            cites = any(k in references.key(seg) for k in named)
+            scores.append(dense + 0.08 * overlap + cites)
         a = b = int(np.argmax(scores))
         # The opening segment ("DEMANDE INSTAMMENT à tous les pays membres") names who is
         # addressed, rarely what is asked: carry the quote on into what follows.
@@ -143,7 +146,9 @@ class ExtractiveAnswerer:
 
     def _refusal(self, question: str, lang: str, res: SearchResult, verdict: abstain.Verdict) -> Answer:
         t = templates().get(lang) or templates()["en"]
-        if verdict.aspect is not None:
+        if verdict.missing:
+            text = t["refusal_missing"].format(ref=verdict.missing)
+        elif verdict.aspect is not None:
             text = t["refusal"].format(aspect=verdict.aspect.names.get(lang) or verdict.aspect.names["en"])
         else:
             text = t["refusal_generic"]

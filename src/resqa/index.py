@@ -35,6 +35,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from resqa import clauses as clause_parser
+from resqa import references
 from resqa.config import PARSER_VERSION, Settings
 from resqa.embed import Embedder
 from resqa.errors import (
@@ -141,6 +142,8 @@ class ClauseIndex:
         self._full_check_at = 0.0
         self._system: Any = None  # the chromadb System behind a local client (None for a server)
         self._retired: list[tuple[float, Any]] = []  # replaced Systems, stopped RETIRE_AFTER_S later
+        self._haystack: tuple[str | None, references.Haystack | None] = (None, None)  # see mentions
+        self._haystack_lock = threading.Lock()
         try:
             with _chroma_errors("opening the index"):
                 self._client = self._make_client(create)
@@ -455,6 +458,38 @@ class ClauseIndex:
             if s1 >= ALIGN_MIN and (s1 - s_last) >= ALIGN_MARGIN and ids[0] != w:
                 out[w] = ids[0]
         return out
+
+    def _references(self) -> references.Haystack:
+        """The reference keys of this generation of the catalogue, built on first use: one pass
+        over the clause texts (milliseconds for the seeds, seconds at 50,000 clauses)."""
+        gen, hay = self._haystack
+        if hay is not None and gen == self._generation:
+            return hay
+        with self._haystack_lock:  # one builder; searches and refreshes go on meanwhile
+            with self._lock:
+                gen, clauses, docs = self._generation, self.clauses, self.docs
+            cached_gen, hay = self._haystack
+            if hay is None or cached_gen != gen:
+                items: list[tuple[object, str]] = [(("clause", c.clause_id), c.text) for c in clauses.values()]
+                items += [(("doc", d.doc_id), f"{d.doc_id} {d.title}") for d in docs.values()]
+                hay = references.Haystack(items)
+                self._haystack = (gen, hay)
+            return hay
+
+    def mentions(self, reference: str) -> bool:
+        """Does any indexed document contain this identifier ("IDCC 1486", "AG-2005-RES-09") in its
+        text, id or title, however it is punctuated (references.key)? The first call for each
+        generation of the catalogue makes one pass over the clause texts."""
+        return self._references().mentions(reference)
+
+    def naming(self, reference: str) -> tuple[set[str], set[str]]:
+        """(documents, clauses) that contain this identifier (references.key): documents by their
+        id or title, clauses by their text. A document's own header repeats its id."""
+        docs: set[str] = set()
+        clauses: set[str] = set()
+        for what, ident in self._references().holding(references.key(reference)):  # type: ignore[misc]
+            (docs if what == "doc" else clauses).add(ident)
+        return docs, clauses
 
     def segment_vectors(self, clause: Clause) -> np.ndarray | None:
         """Embeddings of a clause's segments, in order (None for single-segment clauses)."""

@@ -9,6 +9,10 @@ For each query:
 - lexical: the BM25 score over the best BM25 score for this query (0 for clauses without a
   shared word);
 - fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
+A question that names an identifier ("AG-2005-RES-09", "L1221-19"; references.py) is anchored
+on it: naming an indexed document's id or title keeps the search inside that document (unless
+the caller scoped it already) and drops the id from the lexical query, where it would only match
+the document's header; naming something a clause cites adds REFERENCE_WEIGHT to that clause.
 Up to two queries are fused, with weights: the question itself, and, when there is history,
 the previous question joined to this one. A follow-up ("And under what condition?") leans on
 that contextual query; a self-contained question barely does.
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from resqa import language
+from resqa import language, references
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_query
@@ -30,6 +34,7 @@ from resqa.model import Hit
 
 DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); README "Evaluation"
 EXTRA_WEIGHT = 0.7  # aligned translations of question words count this much in BM25
+REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the question names
 _OWN_WEIGHT = 1.0
 _CONTEXT_WEIGHT_FOLLOWUP = 1.2
 _CONTEXT_WEIGHT_STANDALONE = 0.25
@@ -112,6 +117,19 @@ class HybridRetriever:
         wvecs = np.stack([known.get(w, fresh.get(w)) for w in words]) if words else np.zeros((0, self.embedder.dim))
         return vecs[:len(queries)], wvecs
 
+    def _anchor(self, question: str) -> tuple[str, set[str], set[str]]:
+        """(question for the lexical side, documents it names, clauses holding what it names)."""
+        docs: set[str] = set()
+        clauses: set[str] = set()
+        for ref in references.find(question):
+            d, c = self.index.naming(ref)
+            if d:
+                docs |= d
+                question = question.replace(ref, " ")
+            else:
+                clauses |= c
+        return question, docs, clauses
+
     def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
                doc_ids: set[str] | None = None) -> SearchResult:
         import time
@@ -124,11 +142,14 @@ class HybridRetriever:
         if history:
             w = _CONTEXT_WEIGHT_FOLLOWUP if follow else _CONTEXT_WEIGHT_STANDALONE
             queries.append((f"{history[-1]} {question}", w))
+        lexical_question, named_docs, named_clauses = self._anchor(question)
+        if named_docs and doc_ids is None:
+            doc_ids = named_docs
         t1 = time.perf_counter()
-        qwords = question_words(question)
+        qwords = question_words(lexical_question)
         vecs, wvecs = self._embed([q for q, _ in queries], qwords)
         aligned = self.index.align_terms(qwords, wvecs) if qwords else {}
-        own_tokens = tokens_for_query(question)
+        own_tokens = tokens_for_query(lexical_question)
         extra = [t for t in tokens_for_query(" ".join(aligned.values())) if t not in own_tokens]
         t2 = time.perf_counter()
         pool = max(k * 3, 24)
@@ -137,12 +158,16 @@ class HybridRetriever:
             allowed = self.index.clause_ids_of(doc_ids)
         runs = []
         lexical = self.index.lexical
-        for (q, w), vec in zip(queries, vecs):
+        lexical_queries = [lexical_question] + ([f"{history[-1]} {lexical_question}"] if history else [])
+        for (_q, w), lq, vec in zip(queries, lexical_queries, vecs):
             dense = self.index.dense(vec, pool, doc_ids)
-            lex = (lexical.search(tokens_for_query(q), pool, allowed, extra_tokens=extra, extra_weight=EXTRA_WEIGHT)
+            lex = (lexical.search(tokens_for_query(lq), pool, allowed, extra_tokens=extra, extra_weight=EXTRA_WEIGHT)
                    if lexical else [])
             runs.append((w, dense, lex))
         fused = fuse(runs)
+        for cid in named_clauses:
+            if allowed is None or cid in allowed:
+                fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
         own = runs[0]
         best_dense = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[1])}
         best_lex = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[2])}

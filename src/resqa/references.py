@@ -1,0 +1,100 @@
+"""Identifiers that questions and documents name: "IDCC 1486", "AG-2005-RES-09", "L1221-19".
+
+A resolution cites other texts by reference number, and staff ask about them by number. Two uses:
+- abstention: a question naming a reference that no indexed document contains asks about a
+  text resqa does not hold (abstain.py);
+- retrieval: a clause that contains a reference the question names is pulled up (retrieve.py).
+References are matched by `key`, which ignores how they are punctuated or zero-padded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+
+# An identifier: letters and digits, joined by - / . (with a capital letter and a digit
+# somewhere: "L1221-19", "GA-2021-89-RES-09", "COVID-19", but not "21h", "89ème" or "2.2"), or
+# an acronym followed by a number ("IDCC 1486", "ISO 27001", "IDCC n° 44").
+_TOKEN = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)*")
+_ACRONYM_NUMBER = re.compile(r"(?<![^\W_])([A-Z]{2,})\s+(?:n[°º]\s*|No\.?\s*|Nr\.?\s*)?(\d+(?:[-/.]\d+)*)(?![^\W_])")
+_NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "INR"}  # amounts, not names
+
+
+def find(question: str) -> list[str]:
+    """The identifiers a question names, as written (see _TOKEN and _ACRONYM_NUMBER)."""
+    out: list[str] = []
+    for m in _ACRONYM_NUMBER.finditer(question):
+        if m.group(1) not in _NOT_NAMES:
+            out.append(m.group(0))
+    for m in _TOKEN.finditer(question):
+        tok = m.group(0)
+        if (any(c.isdigit() for c in tok) and any(c.isupper() for c in tok)
+                and not any(tok in ref for ref in out)):
+            out.append(tok)
+    return list(dict.fromkeys(out))
+
+
+_RUN = re.compile(r"[a-z]+|[0-9]+|\x1f")  # \x1f separates texts inside a Haystack
+_NUMBER_SIGN = re.compile(r"(?<![a-z0-9])(?:n|no|nr|num)\s*\.?\s*(?=[0-9])")  # "IDCC n° 1486", "Nr. 9"
+_LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
+
+
+def _runs(text: str) -> str:
+    # Only ASCII letters and digits make up a key, so folding is NFKD and dropping the rest;
+    # everything here runs in C, so a whole corpus is keyed in one pass.
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    folded = _LEADING_ZEROS.sub("", _NUMBER_SIGN.sub(" ", folded))
+    return " ".join(_RUN.findall(folded))
+
+
+def key(text: str) -> str:
+    """A form of an identifier that survives the ways it is written: "AG-2005-RES-09",
+    "ag 2005 res 9" and "AG/2005/RES/9" all give " ag 2005 res 9 ", and "IDCC n° 1486" gives
+    " idcc 1486 ". Letter and digit runs (folded, leading zeros and a number sign dropped),
+    joined by single spaces, with a space at each end so that `key in text` matches whole runs."""
+    return " " + _runs(text.replace("\x1f", " ")) + " "
+
+
+class Haystack:
+    """The reference keys of many texts, searchable for any key (`key in` one long string, so
+    no list of known identifiers is needed). Built once per catalogue generation."""
+
+    def __init__(self, items: list[tuple[object, str]]) -> None:
+        """`items`: (label, text); `holding` returns the labels whose text contains a key."""
+        self._labels = [label for label, _ in items]
+        body = _runs("\x1f".join(text.replace("\x1f", " ") for _, text in items))
+        self._text = " " + body + " "
+        # Text i starts after the i-th separator; a key never spans one (it holds no \x1f).
+        self._starts = [0] + [m.end() for m in re.finditer("\x1f", self._text)]
+
+    def __contains__(self, k: str) -> bool:
+        return bool(k.strip()) and k in self._text
+
+    def mentions(self, reference: str) -> bool:
+        """Does some text name this reference (as `find` returns it)? An acronym and a number
+        ("IDCC 44") is a reference only where the texts number things by that acronym: with
+        "INTERPOL 2021" the texts' INTERPOL, never followed by a number, is a name and 2021 a
+        year, so it counts as mentioned. And a number of several parts ("EU 2016/679") found
+        under another acronym ("(UE) 2016/679", in French) is the same text."""
+        k = key(reference)
+        if not k.strip() or k in self:
+            return True
+        m = _ACRONYM_NUMBER.fullmatch(reference)
+        if not m:
+            return False
+        acronym, number = key(m.group(1)), key(m.group(2))
+        if len(number.split()) > 1 and number in self:
+            return True
+        numbered = re.search(re.escape(acronym) + r"[0-9]", self._text)
+        return acronym in self and numbered is None
+
+    def holding(self, k: str) -> list[object]:
+        out: list[object] = []
+        if not k.strip():
+            return out
+        i = self._text.find(k)
+        while i >= 0:
+            out.append(self._labels[bisect.bisect_right(self._starts, i) - 1])
+            i = self._text.find(k, i + 1)
+        return list(dict.fromkeys(out))
