@@ -77,3 +77,24 @@ def test_non_resolution_falls_back_to_generic_chunks(tmp_path: Path):
 def test_segments_are_substrings():
     t = "DEMANDE INSTAMMENT à tous, dans le respect de leur cadre juridique national, de déployer des efforts."
     assert all(s in t for s in segments(t))
+
+
+def test_gloss_speaks_the_languages_questions_come_in():
+    # What a resolution asks of its members is in its operative clauses, whichever language the
+    # question uses; the gloss indexed beside each clause says so in fr/en/es/de.
+    from resqa.clauses import gloss
+    from resqa.lexical import tokens_for_clause, tokens_for_query
+
+    cl = {c.kind: c for c in seed_clauses()}
+
+    def meets(question: str, kind: str) -> set[str]:
+        c = cl[kind]
+        return set(tokens_for_query(question)) & set(tokens_for_clause(c.text, c.language, gloss(c)))
+
+    assert {"asks", "ask"} & meets("What does the Assembly ask?", "operative")
+    assert "deben" in meets("¿Qué deben hacer los miembros?", "operative")
+    assert "soll" in meets("Was sollen die Mitglieder tun?", "operative")
+    assert "them" in meets("Quel est le thème de la résolution ?", "subject")
+    assert "thema" in meets("Was ist das Thema?", "subject")
+    assert {"sitzung", "ort"} <= meets("An welchem Ort war die Sitzung?", "opening")
+    assert not meets("¿Qué deben hacer los miembros?", "preamble")

@@ -45,3 +45,42 @@ def test_degenerate_lists():
     assert fuse([(1.0, [], [])]) == {}
     assert fuse([(1.0, [("A", 0.5)], [])]) == {"A": pytest.approx(DENSE_WEIGHT)}
     assert fuse([(1.0, [], [("A", 0.0)])]) == {}
+
+
+# ------------------------------------------------------------------ aligned translations
+def test_a_doubtful_translation_never_counts_as_a_word_of_the_question():
+    # Only an aligned word matched (BM25 2.0 at full weight, taken at weight 0.1): its clause
+    # leads the lexical side with 0.1 of a full match, not with all of it.
+    dense = [("A", 0.82), ("B", 0.81)]
+    s = fuse([(1.0, dense, [("B", 0.2)], 2.0)])
+    assert s["B"] == pytest.approx((1 - DENSE_WEIGHT) * 0.1)
+    assert order(s)[0] == "A"
+    # the scale only ever lowers the lexical side: a stronger match normalises by itself
+    assert fuse([(1.0, [], [("B", 3.0)], 2.0)])["B"] == pytest.approx(1 - DENSE_WEIGHT)
+
+
+def test_alignment_confidence_grows_with_how_far_the_translation_stands_out():
+    from resqa.index import ALIGN_FULL_MARGIN, ALIGN_MARGIN, alignment_confidence
+
+    assert alignment_confidence(ALIGN_MARGIN) == 0.0
+    assert alignment_confidence(ALIGN_MARGIN - 0.01) == 0.0
+    assert alignment_confidence((ALIGN_MARGIN + ALIGN_FULL_MARGIN) / 2) == pytest.approx(0.5)
+    assert alignment_confidence(ALIGN_FULL_MARGIN) == 1.0
+    assert alignment_confidence(0.2) == 1.0
+
+
+def test_aligned_tokens_count_with_their_weight_and_report_their_full_weight_score():
+    from resqa.lexical import LexicalIndex
+
+    lex = LexicalIndex.build(["a", "b", "c"], [["chiffr", "fournisseur"], ["chiffr"], ["enfant", "protect"]])
+    own, _ = lex.search(["enfant"], 3)
+    full, scale_full = lex.search([], 3, extra_tokens={"chiffr": 1.0})
+    half, scale_half = lex.search([], 3, extra_tokens={"chiffr": 0.5})
+    assert [c for c, _ in own] == ["c"]
+    assert {c for c, _ in full} == {"a", "b"}
+    assert dict(half)["b"] == pytest.approx(0.5 * dict(full)["b"])
+    assert scale_full == scale_half == pytest.approx(max(s for _, s in full))
+    assert lex.search([], 3, extra_tokens={"chiffr": 0.0}) == ([], 0.0)
+    # restricted to some clauses, the scale is theirs too
+    only_c, scale_c = lex.search(["enfant"], 3, allowed={"c"}, extra_tokens={"chiffr": 0.7})
+    assert [c for c, _ in only_c] == ["c"] and scale_c == 0.0

@@ -51,10 +51,16 @@ from resqa.model import Clause, Document, IngestReport, clause_from_dict
 
 SCHEMA = 1
 ALIGN_MIN = 0.86
-ALIGN_MARGIN = 0.02
+ALIGN_MARGIN = 0.02  # an alignment must stand out from the tenth neighbour by more than this ...
+ALIGN_FULL_MARGIN = 0.04  # ... and carries its full weight from this margin on (align_terms)
 FULL_CHECK_S = 30.0
 RETIRE_AFTER_S = 30.0  # a replaced Chroma System is stopped this long after its replacement
 Progress = Callable[[int, int, str], None]
+
+
+def alignment_confidence(margin: float) -> float:
+    """0 at or below ALIGN_MARGIN, 1 from ALIGN_FULL_MARGIN on, linear between (align_terms)."""
+    return min(1.0, max(0.0, (margin - ALIGN_MARGIN) / (ALIGN_FULL_MARGIN - ALIGN_MARGIN)))
 
 
 @dataclass(frozen=True)
@@ -439,12 +445,15 @@ class ClauseIndex:
             best[cid] = max(best.get(cid, -1.0), 1.0 - float(dist))
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
-    def align_terms(self, words: list[str], vectors: np.ndarray) -> dict[str, str]:
-        """Map question words to corpus words they translate to, by nearest vocabulary vector.
+    def align_terms(self, words: list[str], vectors: np.ndarray) -> dict[str, tuple[str, float]]:
+        """Map question words to corpus words they translate to, by nearest vocabulary vector:
+        {question word: (corpus word, confidence in (0, 1])}.
 
-        A match counts only when it stands out from the word's tenth neighbour by ALIGN_MARGIN
-        (e5's word vectors sit close together; a lone clear winner is a translation, a crowd is
-        noise). Corpus words that the question already contains are not aligned."""
+        The confidence is how far the nearest word stands out from the word's tenth neighbour:
+        none at ALIGN_MARGIN, full from ALIGN_FULL_MARGIN, linear between. e5's word vectors sit
+        close together; a lone clear winner is a translation ("encryption" -> "cryptage", margin
+        0.06), a crowd is noise ("offer" -> "opportun", 0.028; "äußert" -> "envisager", 0.021).
+        Corpus words that the question already contains are not aligned."""
         if not words or self._vocab.count() == 0:
             return {}
         n = min(10, self._vocab.count())
@@ -455,8 +464,9 @@ class ClauseIndex:
             if not ids:
                 continue
             s1, s_last = 1 - dists[0], 1 - dists[-1]
-            if s1 >= ALIGN_MIN and (s1 - s_last) >= ALIGN_MARGIN and ids[0] != w:
-                out[w] = ids[0]
+            confidence = alignment_confidence(s1 - s_last)
+            if s1 >= ALIGN_MIN and confidence > 0 and ids[0] != w:
+                out[w] = (ids[0], confidence)
         return out
 
     def _references(self) -> references.Haystack:

@@ -117,19 +117,33 @@ class LexicalIndex:
         return cls(ids, bm25s.BM25.load(str(path), show_progress=False) if ids else None)
 
     def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None,
-               extra_tokens: list[str] = (), extra_weight: float = 0.7) -> list[tuple[str, float]]:
-        """Top-k clause ids by BM25; `extra_tokens` (aligned translations) count `extra_weight`."""
-        if not self.ids or not (query_tokens or extra_tokens) or self._bm25 is None:
-            return []
+               extra_tokens: dict[str, float] | None = None) -> tuple[list[tuple[str, float]], float]:
+        """(top-k clause ids by BM25, best first; the best score an aligned word would give at
+        full weight). Each of `extra_tokens` (aligned translations) counts with its weight, a plain
+        query token with 1. The second figure lets the caller scale scores so that a down-weighted
+        aligned word never counts as much as a word of the question itself (retrieve.fuse)."""
+        extra = {t: w for t, w in (extra_tokens or {}).items() if w > 0}
+        if not self.ids or not (query_tokens or extra) or self._bm25 is None:
+            return [], 0.0
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((i in allowed for i in self.ids), dtype=bool, count=len(self.ids))
         scores = np.zeros(len(self.ids), dtype=np.float32)
         if query_tokens:
             scores += np.asarray(self._bm25.get_scores(query_tokens), dtype=np.float32)
-        if extra_tokens:
-            scores += extra_weight * np.asarray(self._bm25.get_scores(list(extra_tokens)), dtype=np.float32)
-        if allowed is not None:
-            mask = np.fromiter((i in allowed for i in self.ids), dtype=bool, count=len(self.ids))
+        by_weight: dict[float, list[str]] = {}
+        for t, w in extra.items():
+            by_weight.setdefault(w, []).append(t)
+        full = 0.0
+        for w, toks in by_weight.items():  # one BM25 pass per weight (an aligned word's stems share one)
+            got = np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
+            if mask is not None:
+                got = np.where(mask, got, 0.0)
+            full = max(full, float(got.max()))
+            scores += w * got
+        if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, len(self.ids))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0], full

@@ -7,7 +7,10 @@ For each query:
 - dense: the best cosine of the clause or one of its segments, min-max scaled over the pool
   that the dense search returned (its best = 1, its worst = 0, clauses outside it 0);
 - lexical: the BM25 score over the best BM25 score for this query (0 for clauses without a
-  shared word);
+  shared word). Question words are also aligned to corpus words they translate to (index.
+  align_terms), which count EXTRA_WEIGHT times the alignment's confidence; when such aligned
+  words are all a query matches, scores are divided by what the best aligned word would score
+  at full weight instead, so a doubtful translation never counts as a word of the question;
 - fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
 A question that names an identifier ("AG-2005-RES-09", "L1221-19"; references.py) is anchored
 on it: naming an indexed document's id or title keeps the search inside that document (unless
@@ -23,6 +26,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -33,7 +37,8 @@ from resqa.lexical import question_words, tokens_for_query
 from resqa.model import Hit
 
 DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); README "Evaluation"
-EXTRA_WEIGHT = 0.7  # aligned translations of question words count this much in BM25
+EXTRA_WEIGHT = 0.7  # an aligned translation of a question word counts this much in BM25, times its
+# alignment confidence (index.align_terms)
 REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the question names
 _OWN_WEIGHT = 1.0
 _CONTEXT_WEIGHT_FOLLOWUP = 1.2
@@ -43,17 +48,28 @@ _CONTEXT_WEIGHT_STANDALONE = 0.25
 Ranked = list[tuple[str, float]]  # (clause id, score), best first
 
 
-def fuse(runs: list[tuple[float, Ranked, Ranked]], dense_weight: float = DENSE_WEIGHT) -> dict[str, float]:
-    """Fused scores from (query weight, dense ranking, lexical ranking) per query (module doc)."""
+class Run(NamedTuple):
+    """One query's rankings. `lexical_scale`: the BM25 score of an aligned word at full weight
+    (LexicalIndex.search); the lexical side is divided by it when it beats the best score."""
+
+    weight: float
+    dense: Ranked
+    lexical: Ranked
+    lexical_scale: float = 0.0
+
+
+def fuse(runs: list[Run] | list[tuple], dense_weight: float = DENSE_WEIGHT) -> dict[str, float]:
+    """Fused scores from (query weight, dense ranking, lexical ranking[, lexical scale]) per query
+    (module doc)."""
     fused: dict[str, float] = {}
-    for w, dense, lex in runs:
+    for w, dense, lex, scale in (Run(*r) for r in runs):
         if dense:
             hi, lo = dense[0][1], dense[-1][1]
             for cid, s in dense:
                 norm = (s - lo) / (hi - lo) if hi > lo else 1.0
                 fused[cid] = fused.get(cid, 0.0) + w * dense_weight * norm
         if lex and lex[0][1] > 0:
-            hi = lex[0][1]
+            hi = max(lex[0][1], scale)
             for cid, s in lex:
                 fused[cid] = fused.get(cid, 0.0) + w * (1 - dense_weight) * s / hi
     return fused
@@ -148,9 +164,14 @@ class HybridRetriever:
         t1 = time.perf_counter()
         qwords = question_words(lexical_question)
         vecs, wvecs = self._embed([q for q, _ in queries], qwords)
-        aligned = self.index.align_terms(qwords, wvecs) if qwords else {}
-        own_tokens = tokens_for_query(lexical_question)
-        extra = [t for t in tokens_for_query(" ".join(aligned.values())) if t not in own_tokens]
+        alignment = self.index.align_terms(qwords, wvecs) if qwords else {}
+        aligned = {w: cw for w, (cw, _conf) in alignment.items()}
+        own_tokens = set(tokens_for_query(lexical_question))
+        extra: dict[str, float] = {}
+        for cw, conf in alignment.values():
+            for t in tokens_for_query(cw):
+                if t not in own_tokens:
+                    extra[t] = max(extra.get(t, 0.0), EXTRA_WEIGHT * conf)
         t2 = time.perf_counter()
         pool = max(k * 3, 24)
         allowed = None
@@ -161,9 +182,9 @@ class HybridRetriever:
         lexical_queries = [lexical_question] + ([f"{history[-1]} {lexical_question}"] if history else [])
         for (_q, w), lq, vec in zip(queries, lexical_queries, vecs):
             dense = self.index.dense(vec, pool, doc_ids)
-            lex = (lexical.search(tokens_for_query(lq), pool, allowed, extra_tokens=extra, extra_weight=EXTRA_WEIGHT)
-                   if lexical else [])
-            runs.append((w, dense, lex))
+            lex, scale = (lexical.search(tokens_for_query(lq), pool, allowed, extra_tokens=extra)
+                          if lexical else ([], 0.0))
+            runs.append(Run(w, dense, lex, scale))
         fused = fuse(runs)
         for cid in named_clauses:
             if allowed is None or cid in allowed:
