@@ -97,3 +97,15 @@ def test_an_acronym_with_a_number_is_a_reference_only_where_the_texts_number_by_
     assert not hay.mentions("IDCC 44")  # IDCC numbers things here, and 44 is not among them
     assert not hay.mentions("ISO 27001")  # never named at all
     assert not hay.mentions("L1221-19")
+
+
+def test_the_search_says_what_it_found_out_about_each_identifier_and_the_answer_reuses_it(pipe, monkeypatch):
+    res = pipe.search("Do AGN/65/RES/10, INTERPOL 2021 and AG-2019-RES-03 come up?")
+    assert res.references == {"AGN/65/RES/10": True, "INTERPOL 2021": True, "AG-2019-RES-03": False}
+    # Answering from that search asks the index nothing more about them.
+    calls = []
+    monkeypatch.setattr(pipe.index, "mentions", lambda ref: calls.append(ref) or True)
+    monkeypatch.setattr(pipe.index, "naming", lambda ref: calls.append(ref) or (set(), set()))
+    ans = pipe.extractive.answer(res.queries[0], result=res)
+    assert not ans.answerable and "AG-2019-RES-03" in ans.text
+    assert calls == []

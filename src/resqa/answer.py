@@ -70,7 +70,9 @@ class ExtractiveAnswerer:
         lang = question_language(question, history)
         res = result or self.retriever.search(question, history, k=8, doc_ids=doc_ids)
         t1 = time.perf_counter()
-        verdict = abstain.assess(question, res.hits, self.index.mentions)
+        known = res.references  # what retrieval already found out about the identifiers named
+        verdict = abstain.assess(question, res.hits,
+                                 lambda ref: known[ref] if ref in known else self.index.mentions(ref))
         if not verdict.answerable:
             ans = self._refusal(question, lang, res, verdict)
         else:
@@ -90,21 +92,23 @@ class ExtractiveAnswerer:
         top = hits[0].score
         return [hits[0]] + [h for h in hits[1:MAX_CITATIONS] if top > 0 and h.score >= ratio * top]
 
-    def best_quote(self, clause: Clause, query_vec: np.ndarray, question: str) -> str:
-        """The segment of `clause` that best matches the question (extended if very short)."""
+    def best_quote(self, clause: Clause, query_vec: np.ndarray, question: str,
+                   named: list[str] | None = None) -> str:
+        """The segment of `clause` that best matches the question (extended if very short).
+        `named`: the identifiers the question names, when the caller has them (SearchResult)."""
         segs = clause.segments or (clause.text,)
         if len(segs) == 1:
             return segs[0]
         vecs = self.index.segment_vectors(clause)
         q_toks = set(tokens_for_query(question))
-        named = [references.key(r) for r in references.find(question)]
+        named_keys = [references.key(r) for r in (references.find(question) if named is None else named)]
         scores = []
         for i, seg in enumerate(segs):
             dense = float(vecs[i] @ query_vec) if vecs is not None else 0.0
             seg_toks = set(tokens_for_clause(seg, clause.language))
             overlap = len(q_toks & seg_toks) / (len(q_toks) or 1)
             # The segment that holds an identifier the question names is the one asked about.
-            cites = any(k in references.key(seg) for k in named)
+            cites = any(k in references.key(seg) for k in named_keys)
             scores.append(dense + 0.08 * overlap + cites)
         a = b = int(np.argmax(scores))
         # The opening segment ("DEMANDE INSTAMMENT à tous les pays membres") names who is
@@ -120,7 +124,7 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ composing
     def _citation(self, n: int, hit: Hit, res: SearchResult, question: str) -> Citation | None:
-        quote = self.best_quote(hit.clause, res.query_vector, question)
+        quote = self.best_quote(hit.clause, res.query_vector, question, list(res.references))
         ok = verify_quote(quote, hit.clause.text)
         return Citation(n=n, clause=hit.clause, quote=quote, verified=ok) if ok else None
 

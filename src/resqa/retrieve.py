@@ -98,6 +98,8 @@ class SearchResult:
     queries: list[str]
     followup: bool
     aligned: dict[str, str] = field(default_factory=dict)  # question word -> corpus word
+    # identifiers the question names (references.find) -> does an indexed document mention them
+    references: dict[str, bool] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -133,10 +135,14 @@ class HybridRetriever:
         wvecs = np.stack([known.get(w, fresh.get(w)) for w in words]) if words else np.zeros((0, self.embedder.dim))
         return vecs[:len(queries)], wvecs
 
-    def _anchor(self, question: str) -> tuple[str, set[str], set[str]]:
-        """(question for the lexical side, documents it names, clauses holding what it names)."""
+    def _anchor(self, question: str) -> tuple[str, set[str], set[str], dict[str, bool]]:
+        """(question for the lexical side, documents it names, clauses holding what it names,
+        {identifier: mentioned by some indexed document}). One scan of the reference keys per
+        identifier, two only for one that no document holds (ClauseIndex.mentions then applies
+        its acronym rules)."""
         docs: set[str] = set()
         clauses: set[str] = set()
+        mentioned: dict[str, bool] = {}
         for ref in references.find(question):
             d, c = self.index.naming(ref)
             if d:
@@ -144,7 +150,8 @@ class HybridRetriever:
                 question = question.replace(ref, " ")
             else:
                 clauses |= c
-        return question, docs, clauses
+            mentioned[ref] = bool(d or c) or self.index.mentions(ref)
+        return question, docs, clauses, mentioned
 
     def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
                doc_ids: set[str] | None = None) -> SearchResult:
@@ -158,7 +165,7 @@ class HybridRetriever:
         if history:
             w = _CONTEXT_WEIGHT_FOLLOWUP if follow else _CONTEXT_WEIGHT_STANDALONE
             queries.append((f"{history[-1]} {question}", w))
-        lexical_question, named_docs, named_clauses = self._anchor(question)
+        lexical_question, named_docs, named_clauses, mentioned = self._anchor(question)
         if named_docs and doc_ids is None:
             doc_ids = named_docs
         t1 = time.perf_counter()
@@ -199,7 +206,7 @@ class HybridRetriever:
                     rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
                 for cid, s in order if cid in self.index.clauses]
         qvec = vecs[-1] if follow else vecs[0]
-        return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned,
+        return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned, mentioned,
                             {"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "search": (t3 - t2) * 1e3})
 
 
