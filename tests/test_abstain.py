@@ -16,6 +16,8 @@ def names(question: str) -> set[str]:
     "What does the resolution propose to member countries?",
     "Qué autoridades menciona la resolución?",
     "Stimmt es, dass die Resolution Verschlüsselung erwähnt?",
+    "What should providers put in place to comply with legal requests?",
+    "Les fournisseurs doivent-ils se conformer aux procédures légales ?",
 ])
 def test_ordinary_words_trigger_no_aspect(question):
     assert names(question) == set()
@@ -29,6 +31,10 @@ def test_ordinary_words_trigger_no_aspect(question):
     ("Wie viele Länder haben dafür gestimmt?", "vote"),
     ("Is there a deadline?", "deadline"),
     ("Quels délais sont fixés ?", "deadline"),
+    ("Who will monitor how countries apply it?", "oversight"),
+    ("Quel ministère est chargé de l’appliquer ?", "oversight"),
+    ("¿Quién supervisa su aplicación?", "oversight"),
+    ("Wer überwacht die Umsetzung?", "oversight"),
 ])
 def test_aspect_questions_trigger(question, aspect):
     assert aspect in names(question)

@@ -7,8 +7,9 @@ questions on this corpus (their best dense cosines overlap):
    hold; the nearest clauses would only answer about some other text. "None of the documents
    mentions IDCC 1486."
 1. Aspects (data/aspects.toml): a question that asks for a budget, a vote, a sanction, a
-   deadline, an author or a statistic is answered only if a retrieved clause holds evidence of
-   that kind (an amount, a vote count, a date limit…). Otherwise: "the documents do not say".
+   deadline, an author, a statistic or who oversees the text's implementation is answered only
+   if a retrieved clause holds evidence of that kind (an amount, a vote count, a date limit, a
+   ministry or a monitoring body…). Otherwise: "the documents do not say".
 2. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
    dense cosine under DENSE_FLOOR.
 """
