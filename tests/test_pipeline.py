@@ -39,11 +39,20 @@ def test_followup_uses_history(pipe):
     "What budget is allocated to implementing this resolution?",
     "Combien de pays ont voté pour la résolution ?",
     "What is the capital of Peru?",
+    "Which body will monitor how member countries apply this resolution?",
 ])
 def test_unsupported_questions_are_refused_with_related_reading(pipe, question):
     ans = pipe.ask(question)
     assert not ans.answerable and not ans.citations
     assert ans.related and all(c.verified for c in ans.related)
+
+
+def test_a_question_for_the_city_meets_the_opening_paragraph(pipe):
+    """The opening's gloss names the place in four languages ("Stadt", "ville", "city"), so a
+    German question with no word of the French text still finds where the Assembly met."""
+    ans = pipe.ask("In welcher Stadt tagte die Versammlung?")
+    assert ans.answerable and ans.citations[0].clause.clause_id == f"{DOC}/open"
+    assert "Istanbul" in ans.citations[0].quote
 
 
 @pytest.mark.parametrize("bad", ["", "   \n", "x" * 2001])

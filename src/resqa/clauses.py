@@ -74,21 +74,10 @@ def kind_description(kind: str, lang: str) -> str:
     return lexicon()["kinds"].get(kind, {}).get(lang, kind)
 
 
-# What the structural parts of a resolution are, in the languages questions come in.
-_STRUCTURE_GLOSS = {
-    "header": "header, reference number (en-tête, numéro ; encabezado, número ; Kopfzeile, Nummer)",
-    "subject": "subject, title, topic, theme (objet, sujet, titre, thème ; asunto, título, tema ; "
-               "Betreff, Titel, Thema)",
-    "opening": "opening: which body, session, place and dates (where, when ; où, quand, lieu, date ; "
-               "dónde, cuándo, lugar, fecha ; wo, wann, Ort, Datum, Sitzung)",
-    "adoption": "adoption, adopted (adoptée ; adoptada, aprobada ; angenommen)",
-}
-
-
 def gloss(clause: Clause) -> str:
     """What is indexed beside a clause: its kind and the meaning of its keyword, in several languages."""
     if clause.kind not in CLAUSE_KINDS:
-        return _STRUCTURE_GLOSS.get(clause.kind, "")
+        return lexicon()["gloss"].get(clause.kind, "")
     kw = match_keyword(clause.label)
     meanings = "; ".join(kw[0].meanings.values()) if kw else ""
     kinds = " / ".join(kind_description(clause.kind, lang) for lang in ("en", "fr", "es", "de"))
