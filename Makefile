@@ -20,14 +20,17 @@ app: setup
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-# All tests, then the eval harness on the seed resolution (gated by eval/thresholds.toml), then
+# All tests, then the eval harness on the seed resolution (gated by eval/thresholds.toml) and on
+# the blind batches about it (eval/blind: questions written before looking at the answers), then
 # the out-of-domain eval on the syntec labour-law corpus (2,108 articles, indexed from scratch:
 # about 15 minutes of embedding on 2 cores; gated by eval/syntec/thresholds.toml), then the
 # benchmark at its smallest sizes so it cannot rot (the full run: `resqa bench --sizes
 # seed,1000,10000,50000`). For a quick loop while coding: `.venv/bin/python -m pytest -q`.
 test: setup chromium
 	$(BIN)/python -m pytest -q
-	RESQA_INDEX=$$(mktemp -d)/index $(BIN)/resqa eval --report eval/reports
+	IDX=$$(mktemp -d)/index && RESQA_INDEX=$$IDX $(BIN)/resqa eval --report eval/reports && \
+	  RESQA_INDEX=$$IDX $(BIN)/resqa eval --set eval/blind/cases.jsonl --thresholds eval/blind/thresholds.toml \
+	  --report eval/reports/blind
 	RESQA_INDEX=$$(mktemp -d)/index $(BIN)/resqa eval --set eval/syntec/cases.jsonl \
 	  --corpus eval/syntec/articles.jsonl --thresholds eval/syntec/thresholds.toml --no-baseline \
 	  --report eval/reports/syntec

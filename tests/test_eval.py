@@ -15,6 +15,20 @@ def test_eval_set_is_valid_against_the_index(pipe):
     assert sum(bool(c.history) for c in cases) >= 10
 
 
+def test_blind_set_is_valid_and_apart_from_the_main_set(pipe):
+    """eval/blind holds questions written before looking at resqa's answers; a case there must
+    not repeat a main-set id or question, or the two sets would stop measuring different things."""
+    import tomllib
+
+    blind = load_cases(ROOT / "eval" / "blind" / "cases.jsonl")
+    main = load_cases(ROOT / "eval" / "cases.jsonl")
+    assert blind and not check_cases(blind, pipe.clause)
+    assert not {c.id for c in blind} & {c.id for c in main}
+    assert not {c.question for c in blind} & {c.question for c in main}
+    th = tomllib.loads((ROOT / "eval" / "blind" / "thresholds.toml").read_text())
+    assert th["verbatim_rate"]["gate"] == 1.0 and th["verifier_selftest"]["gate"] == 1.0
+
+
 def test_checker_catches_bad_cases(pipe):
     bad = [Case("x", "q", "en", "t", (), ("NOPE/op-9",), ("zzz",), False),
            Case("y", "q", "en", "t", (), ("GA-2021-89-RES-09/op-2",), ("not in the clause",), False)]
