@@ -38,3 +38,16 @@ def test_ordinary_words_trigger_no_aspect(question):
 ])
 def test_aspect_questions_trigger(question, aspect):
     assert aspect in names(question)
+
+
+def test_nothing_matched_needs_two_words_or_a_name_and_spares_followups():
+    from resqa.model import Clause, Hit
+
+    c = Clause("D/pre-1", "D", "t", "preamble", 1, "RAPPELANT", "fr", "texte", 0, 5, 0)
+    hits = [Hit(clause=c, score=1.0, dense=0.9, lexical=1.0, rank_dense=1, rank_lexical=1)]
+    two = abstain.assess("q", hits, words=("climate", "change"), unmatched=("climate", "change"))
+    assert not two.answerable and two.unmatched == ("climate", "change")
+    assert abstain.assess("q", hits, words=("grooming",), unmatched=("grooming",)).answerable
+    assert not abstain.assess("q", hits, words=("whatsapp",), unmatched=("whatsapp",), names=("whatsapp",)).answerable
+    assert abstain.assess("q", hits, words=("climate", "change"), unmatched=("climate",)).answerable
+    assert abstain.assess("q", hits, words=("a", "b"), unmatched=("a", "b"), followup=True).answerable

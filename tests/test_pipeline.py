@@ -47,6 +47,30 @@ def test_unsupported_questions_are_refused_with_related_reading(pipe, question):
     assert ans.related and all(c.verified for c in ans.related)
 
 
+@pytest.mark.parametrize("question, shown", [
+    ("Does the resolution mention artificial intelligence?", "«artificial», «intelligence»"),
+    ("La résolution parle-t-elle de l’intelligence artificielle ?", "«intelligence», «artificielle»"),
+    ("Does the resolution mention WhatsApp?", "«whatsapp»"),
+])
+def test_a_question_none_of_whose_words_the_documents_use_is_refused(pipe, question, shown):
+    ans = pipe.ask(question)
+    assert not ans.answerable and not ans.citations
+    assert shown in ans.text and ans.related
+
+
+def test_a_name_or_a_word_with_a_confident_translation_is_matched(pipe):
+    """"Turkey" is aligned to "Turquie"; one unmatched common word ("grooming": resqa misses its
+    translation "pédopiégeage") is too little evidence to refuse on (abstain, rule 2)."""
+    turkey = pipe.ask("Is Turkey mentioned?")
+    assert turkey.answerable and turkey.citations[0].clause.clause_id == f"{DOC}/open"
+    assert pipe.ask("Is grooming mentioned?").answerable
+
+
+def test_a_followup_is_not_refused_for_words_that_lean_on_the_previous_turn(pipe):
+    ans = pipe.ask("And under what condition?", history=["What does the resolution urge member countries to do?"])
+    assert ans.answerable
+
+
 def test_a_question_for_the_city_meets_the_opening_paragraph(pipe):
     """The opening's gloss names the place in four languages ("Stadt", "ville", "city"), so a
     German question with no word of the French text still finds where the Assembly met."""

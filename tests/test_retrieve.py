@@ -84,3 +84,13 @@ def test_aligned_tokens_count_with_their_weight_and_report_their_full_weight_sco
     # restricted to some clauses, the scale is theirs too
     only_c, scale_c = lex.search(["enfant"], 3, allowed={"c"}, extra_tokens={"chiffr": 0.7})
     assert [c for c, _ in only_c] == ["c"] and scale_c == 0.0
+
+
+def test_words_written_as_names():
+    from resqa.retrieve import written_as_names
+
+    assert written_as_names("Does the resolution mention WhatsApp or the EU?") == {"whatsapp", "eu"}
+    assert written_as_names("Is Europol mentioned?") == {"europol"}
+    assert written_as_names("Europol?") == set()  # a capital at the start is no sign of a name
+    assert written_as_names("Erwähnt die Resolution die Europäische Union?") == set()  # German nouns
+    assert written_as_names("Erwähnt die Resolution UNICEF?") == {"unicef"}

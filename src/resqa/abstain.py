@@ -10,7 +10,14 @@ questions on this corpus (their best dense cosines overlap):
    deadline, an author, a statistic or who oversees the text's implementation is answered only
    if a retrieved clause holds evidence of that kind (an amount, a vote count, a date limit, a
    ministry or a monitoring body…). Otherwise: "the documents do not say".
-2. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
+2. Nothing matched: none of the question's content words occurs in the documents, nor a word
+   aligned to it with confidence (retrieve.MATCH_CONFIDENCE): "Does the resolution mention
+   artificial intelligence?", "… WhatsApp?" The nearest clauses would be about something else.
+   One unmatched common word is not enough: the word alignment misses real translations
+   ("grooming" -> "pédopiégeage"), so it takes two words, or a name (which translations rarely
+   change). A follow-up is exempt: its words lean on the previous turn ("And under what
+   condition?").
+3. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
    dense cosine under DENSE_FLOOR.
 """
 
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -45,6 +52,7 @@ class Verdict:
     reason: str
     aspect: Aspect | None = None
     missing: str = ""  # the reference the question names and no document contains
+    unmatched: tuple[str, ...] = ()  # the question's words, when none of them is matched
 
 
 @cache
@@ -68,8 +76,13 @@ def triggered(question: str) -> list[Aspect]:
     return [a for a in aspects() if any(_matches(t, folded) for t in a.triggers)]
 
 
-def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | None = None) -> Verdict:
-    """`mentions(reference)`: does any indexed document contain it (ClauseIndex.mentions)?"""
+def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | None = None,
+           words: Sequence[str] = (), unmatched: Sequence[str] = (), names: Sequence[str] = (),
+           followup: bool = False) -> Verdict:
+    """`mentions(reference)`: does any indexed document contain it (ClauseIndex.mentions)?
+    `words`, `unmatched`, `names`: the question's content words, those the documents show no
+    trace of, and those written as names (retrieve.SearchResult); `followup`: the question leans
+    on the previous turn."""
     if mentions is not None:
         for ref in references.find(question):
             if not mentions(ref):
@@ -81,6 +94,9 @@ def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | Non
         if not any(aspect.evidence.search(t) for t in texts):
             return Verdict(False, f"asks about {aspect.names.get('en', aspect.name)}; "
                                   "no retrieved clause contains such a fact", aspect)
+    if words and not followup and set(words) <= set(unmatched) and (len(words) >= 2 or set(words) & set(names)):
+        return Verdict(False, f"none of the question's words ({', '.join(words)}) is matched in the documents",
+                       unmatched=tuple(words))
     top = hits[0]
     if top.rank_lexical is None and top.dense < DENSE_FLOOR:
         return Verdict(False, f"weak support: no lexical match and dense cosine {top.dense:.3f} < {DENSE_FLOOR}")

@@ -72,7 +72,9 @@ class ExtractiveAnswerer:
         t1 = time.perf_counter()
         known = res.references  # what retrieval already found out about the identifiers named
         verdict = abstain.assess(question, res.hits,
-                                 lambda ref: known[ref] if ref in known else self.index.mentions(ref))
+                                 lambda ref: known[ref] if ref in known else self.index.mentions(ref),
+                                 words=res.words, unmatched=res.unmatched, names=res.names,
+                                 followup=res.followup)
         if not verdict.answerable:
             ans = self._refusal(question, lang, res, verdict)
         else:
@@ -154,6 +156,8 @@ class ExtractiveAnswerer:
             text = t["refusal_missing"].format(ref=verdict.missing)
         elif verdict.aspect is not None:
             text = t["refusal"].format(aspect=verdict.aspect.names.get(lang) or verdict.aspect.names["en"])
+        elif verdict.unmatched:
+            text = t["refusal_unmatched"].format(words=", ".join(f"«{w}»" for w in verdict.unmatched))
         else:
             text = t["refusal_generic"]
         related = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(res.hits[:3])) if c]

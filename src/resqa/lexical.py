@@ -116,6 +116,10 @@ class LexicalIndex:
         ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
         return cls(ids, bm25s.BM25.load(str(path), show_progress=False) if ids else None)
 
+    def knows(self, token: str) -> bool:
+        """Does any indexed clause (or its gloss) contain this token?"""
+        return self._bm25 is not None and token in self._bm25.vocab_dict
+
     def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None,
                extra_tokens: dict[str, float] | None = None) -> tuple[list[tuple[str, float]], float]:
         """(top-k clause ids by BM25, best first; the best score an aligned word would give at

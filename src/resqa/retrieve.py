@@ -23,6 +23,7 @@ that contextual query; a self-contained question barely does.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); REA
 EXTRA_WEIGHT = 0.7  # an aligned translation of a question word counts this much in BM25, times its
 # alignment confidence (index.align_terms)
 REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the question names
+MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the documents use a question
+# word's meaning (SearchResult.unmatched; abstain)
 _OWN_WEIGHT = 1.0
 _CONTEXT_WEIGHT_FOLLOWUP = 1.2
 _CONTEXT_WEIGHT_STANDALONE = 0.25
@@ -91,6 +94,22 @@ def is_followup(question: str, has_history: bool) -> bool:
     return any(c in toks for c in cues if " " not in c and len(c) > 1)
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def written_as_names(question: str) -> set[str]:
+    """Lowercased words the question writes as names: with a capital inside ("WhatsApp") or in
+    capitals only ("EU", "UNICEF"), or capitalised after the first word in a language that does
+    not capitalise its nouns (so not German: "Stadt" is no name)."""
+    capital_nouns = language.detect(question) == "de"
+    out = set()
+    for i, m in enumerate(_WORD.finditer(question)):
+        w = m.group()
+        if any(c.isupper() for c in w[1:]) or (i > 0 and w[0].isupper() and not capital_nouns):
+            out.add(w.lower())
+    return out
+
+
 @dataclass
 class SearchResult:
     hits: list[Hit]
@@ -100,6 +119,11 @@ class SearchResult:
     aligned: dict[str, str] = field(default_factory=dict)  # question word -> corpus word
     # identifiers the question names (references.find) -> does an indexed document mention them
     references: dict[str, bool] = field(default_factory=dict)
+    # the question's content words, and those of them that no indexed clause contains, nor a word
+    # aligned to them with MATCH_CONFIDENCE (abstain: a question none of whose words is matched)
+    words: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # words written as names ("WhatsApp", "Europol", "EU"; written_as_names)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -174,6 +198,10 @@ class HybridRetriever:
         alignment = self.index.align_terms(qwords, wvecs) if qwords else {}
         aligned = {w: cw for w, (cw, _conf) in alignment.items()}
         own_tokens = set(tokens_for_query(lexical_question))
+        lexical = self.index.lexical
+        unmatched = tuple(w for w in qwords
+                          if alignment.get(w, ("", 0.0))[1] < MATCH_CONFIDENCE
+                          and not (lexical and any(lexical.knows(t) for t in tokens_for_query(w))))
         extra: dict[str, float] = {}
         for cw, conf in alignment.values():
             for t in tokens_for_query(cw):
@@ -185,7 +213,6 @@ class HybridRetriever:
         if doc_ids is not None:
             allowed = self.index.clause_ids_of(doc_ids)
         runs = []
-        lexical = self.index.lexical
         lexical_queries = [lexical_question] + ([f"{history[-1]} {lexical_question}"] if history else [])
         for (_q, w), lq, vec in zip(queries, lexical_queries, vecs):
             dense = self.index.dense(vec, pool, doc_ids)
@@ -206,7 +233,10 @@ class HybridRetriever:
                     rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
                 for cid, s in order if cid in self.index.clauses]
         qvec = vecs[-1] if follow else vecs[0]
-        return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned, mentioned,
-                            {"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3, "search": (t3 - t2) * 1e3})
+        return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned=aligned, references=mentioned,
+                            words=tuple(qwords), unmatched=unmatched,
+                            names=tuple(w for w in qwords if w in written_as_names(lexical_question)),
+                            timings_ms={"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3,
+                                        "search": (t3 - t2) * 1e3})
 
 
