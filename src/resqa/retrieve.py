@@ -16,6 +16,9 @@ A question that names an identifier ("AG-2005-RES-09", "L1221-19"; references.py
 on it: naming an indexed document's id or title keeps the search inside that document (unless
 the caller scoped it already) and drops the id from the lexical query, where it would only match
 the document's header; naming something a clause cites adds REFERENCE_WEIGHT to that clause.
+The search also reports which of the question's content words the documents show no trace of:
+no indexed clause (or gloss), in scope or not, contains them, and no corpus word is aligned to them
+with MATCH_CONFIDENCE (abstain.py refuses a question none of whose words is matched).
 Up to two queries are fused, with weights: the question itself, and, when there is history,
 the previous question joined to this one. A follow-up ("And under what condition?") leans on
 that contextual query; a self-contained question barely does.
@@ -233,9 +236,10 @@ class HybridRetriever:
                     rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
                 for cid, s in order if cid in self.index.clauses]
         qvec = vecs[-1] if follow else vecs[0]
+        names = written_as_names(lexical_question)
         return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned=aligned, references=mentioned,
                             words=tuple(qwords), unmatched=unmatched,
-                            names=tuple(w for w in qwords if w in written_as_names(lexical_question)),
+                            names=tuple(w for w in qwords if w in names),
                             timings_ms={"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3,
                                         "search": (t3 - t2) * 1e3})
 
