@@ -66,6 +66,29 @@ def test_english_resolution_with_numbered_operatives():
     assert cl[0].doc_id == "AG-2024-RES-05"
 
 
+def test_un_resolution_with_keywords_in_sentence_case():
+    """The UN writes "Recalling …," and "2. Urges …;" (italic in print, plain once extracted)."""
+    path = Path(__file__).parent / "data" / "un-ga-sentence-case-en.txt"
+    cl = parse(make_document(path.read_text(encoding="utf-8"), path.name, "A/RES/76/999"))
+    assert [(c.kind, c.label) for c in cl if c.kind in ("preamble", "operative")] == [
+        ("preamble", "Recalling"), ("preamble", "Reaffirming"), ("preamble", "Deeply concerned"),
+        ("preamble", "Recognizing"), ("operative", "Condemns"), ("operative", "Urges"),
+        ("operative", "Calls upon"), ("operative", "Requests")]
+    ops = [c for c in cl if c.kind == "operative"]
+    assert ops[1].text.startswith("2. Urges Member States") and ops[1].text.endswith("to justice;")
+    assert ops[-1].text.endswith("present resolution.")  # the meeting line is the adoption, not op-4
+    assert cl[-1].kind == "adoption" and cl[-1].label == "52nd plenary meeting"
+
+
+def test_sentence_case_keywords_in_prose_open_no_clause():
+    """Prose starts sentences with "Notes", "Requests" or "Recalling" too; without the UN layout
+    (a comma before a preambular keyword, a paragraph number before an operative one) it stays prose."""
+    text = ("Service guide\n\nRequests must be sent by e-mail.\nNotes are kept for a year.\n"
+            "Recalling an order is possible.\nUrges and wishes are welcome.\n")
+    cl = parse(make_document(text, "guide.txt", "guide"))
+    assert cl and all(c.kind == "chunk" for c in cl)
+
+
 def test_non_resolution_falls_back_to_generic_chunks(tmp_path: Path):
     text = "# Guide\n\nIntro paragraph.\n\n## Article 1\n\nFirst rule text.\n\n## Article 2\n\nSecond rule."
     cl = parse(make_document(text, "g.md", "guide"))

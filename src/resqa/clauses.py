@@ -2,7 +2,9 @@
 
 A resolution clause starts where a known opening keyword (data/lexicon.toml) stands in capitals
 at the start of a line (or after a comma or semicolon on the same line, where PDF extraction
-ran two clauses together) and the text before it ends a clause (",", ";", ":" or "."). Blank
+ran two clauses together) and the text before it ends a clause (",", ";", ":" or "."). The UN
+writes the keywords in sentence case (italic in print): "Recalling …," after a comma, "2. Urges
+…;" after a paragraph number; those count only in that layout (_sentence_case_start). Blank
 lines are not boundaries: PDF extraction puts them in mid-sentence and leaves them out between
 clauses. A keyword inside a sentence ("… et FAISANT OBSERVER que …") is not a boundary.
 """
@@ -52,20 +54,24 @@ def keywords() -> tuple[Keyword, ...]:
 
 
 @cache
-def _keyword_regex() -> re.Pattern[str]:
-    alts = "|".join(re.escape(k.text) for k in keywords())
-    # Capitals, with gender/number endings tolerated; then a word boundary.
-    return re.compile(rf"(?:{alts})(?:ES|E|S)?(?![^\W\d_])")
+def _keyword_regex(sentence_case: bool = False) -> re.Pattern[str]:
+    texts = [k.text[0] + k.text[1:].lower() if sentence_case else k.text for k in keywords()]
+    alts = "|".join(re.escape(t) for t in texts)
+    ends = "(?:es|e|s)?" if sentence_case else "(?:ES|E|S)?"
+    # Gender/number endings tolerated; then a word boundary.
+    return re.compile(rf"(?:{alts}){ends}(?![^\W\d_])")
 
 
 def match_keyword(text: str) -> tuple[Keyword, str] | None:
-    """The keyword that opens `text` (in capitals), with the label as written in the source."""
-    m = _keyword_regex().match(text)
+    """The keyword that opens `text`, in capitals ("DEMANDE INSTAMMENT", INTERPOL's style) or in
+    sentence case ("Urges", "Profondément préoccupée": the UN's, italic in print), with the label
+    as written in the source."""
+    m = _keyword_regex().match(text) or _keyword_regex(sentence_case=True).match(text)
     if not m:
         return None
     written = m.group(0)
     for kw in keywords():
-        if written.startswith(kw.text) and len(written) - len(kw.text) <= 2:
+        if written.upper().startswith(kw.text) and len(written) - len(kw.text) <= 2:
             return kw, written
     return None
 
@@ -139,9 +145,32 @@ def _clause_starts(raw: str, lines: list[_Line], floor: int) -> list[_Start]:
             rest = ln.text[off + len(written):off + len(written) + 3]
             if rest.strip() and rest.strip()[:1].isupper() and rest.strip()[:2].isupper():
                 continue  # an all-capitals heading, not a clause opening
-            starts.append(_Start(pos, kw.kind, written, kw))
+            if not written.isupper() and not _sentence_case_start(kw, raw, pos, bool(num), off == offset):
+                continue
+            # A paragraph number belongs to its clause ("2. Urges …"), not to the end of the last one.
+            starts.append(_Start(ln.start + lead if num and off == offset else pos, kw.kind, written, kw))
             break
     return starts
+
+
+def _sentence_case_start(kw: Keyword, raw: str, pos: int, numbered: bool, line_start: bool) -> bool:
+    """A keyword in sentence case ("Recalling", "Urges") opens a clause only where the UN's layout
+    puts one, since ordinary prose starts sentences with such words too: a preambular keyword at
+    the start of a line after a comma (preambular clauses end with one), an operative keyword
+    after its paragraph number ("2. Urges")."""
+    if not line_start:
+        return False
+    if kw.kind == "operative":
+        return numbered
+    return _prev_char(raw, pos) == ","
+
+
+def _find_pattern(lines: list[_Line], patterns: list[str], after: int = 0) -> _Line | None:
+    """The first line from `after` on that one of the regular expressions matches at its start."""
+    for ln in lines:
+        if ln.start >= after and any(re.match(p, ln.text.strip()) for p in patterns):
+            return ln
+    return None
 
 
 def _find_line(lines: list[_Line], words: list[str], after: int = 0, before: int | None = None,
@@ -204,7 +233,8 @@ def parse_resolution(doc: Document) -> list[Clause] | None:
     starts = _clause_starts(raw, lines, floor)
     if len(starts) < 2 or not any(s.kind == "operative" for s in starts):
         return None
-    adoption = _find_line(lines, lex["adoption"], after=starts[-1].pos + 1)
+    adoption = (_find_line(lines, lex["adoption"], after=starts[-1].pos + 1)
+                or _find_pattern(lines, lex["adoption_patterns"], after=starts[-1].pos + 1))
     stop = adoption.start if adoption else len(raw)
     # An adoption word must stand alone on a short line at the end, not open a sentence.
     if adoption and (len(adoption.text.strip()) > 120 or _prev_char(raw, adoption.start) not in ".;"):
@@ -235,7 +265,9 @@ def parse_resolution(doc: Document) -> list[Clause] | None:
     for s, nxt in zip(starts, [*(t.pos for t in starts[1:]), stop]):
         add(s.kind, s.label, s.pos, nxt, s.keyword)
     if adoption:
-        add("adoption", adoption.text.strip().split()[0], adoption.start, len(raw))
+        first_line = adoption.text.strip()
+        label = first_line.split()[0] if any(first_line.startswith(w) for w in lex["adoption"]) else first_line
+        add("adoption", label, adoption.start, len(raw))
     return out
 
 
