@@ -17,7 +17,10 @@ questions on this corpus (their best dense cosines overlap):
    ("grooming" -> "pédopiégeage"), so it takes two words, or a name (which translations rarely
    change). A follow-up is exempt: its words lean on the previous turn ("And under what
    condition?").
-3. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
+3. A clause addressed by place that no resolution searched has ("operative paragraph 12" of a
+   resolution with four): "None of the resolutions searched has operative paragraph 12." One
+   that does have it is answered without rules 2 and 4: the question says which clause it means.
+4. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
    dense cosine under DENSE_FLOOR.
 """
 
@@ -53,6 +56,7 @@ class Verdict:
     aspect: Aspect | None = None
     missing: str = ""  # the reference the question names and no document contains
     unmatched: tuple[str, ...] = ()  # the question's words, when none of them is matched
+    no_clause: str = ""  # the clause address ("operative paragraph 12") no resolution searched has
 
 
 @cache
@@ -78,11 +82,12 @@ def triggered(question: str) -> list[Aspect]:
 
 def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | None = None,
            words: Sequence[str] = (), unmatched: Sequence[str] = (), names: Sequence[str] = (),
-           followup: bool = False) -> Verdict:
+           followup: bool = False, addressed: dict[str, list[str]] | None = None) -> Verdict:
     """`mentions(reference)`: does any indexed document contain it (ClauseIndex.mentions)?
     `words`, `unmatched`, `names`: the question's content words, those the documents show no
     trace of, and those written as names (retrieve.SearchResult); `followup`: the question leans
-    on the previous turn."""
+    on the previous turn; `addressed`: clauses addressed by place -> the ids found
+    (retrieve.SearchResult.addressed)."""
     if mentions is not None:
         for ref in references.find(question):
             if not mentions(ref):
@@ -94,7 +99,12 @@ def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | Non
         if not any(aspect.evidence.search(t) for t in texts):
             return Verdict(False, f"asks about {aspect.names.get('en', aspect.name)}; "
                                   "no retrieved clause contains such a fact", aspect)
-    if words and not followup and set(words) <= set(unmatched) and (len(words) >= 2 or set(words) & set(names)):
+    for text, ids in (addressed or {}).items():
+        if not ids:
+            return Verdict(False, f"addresses {text!r}, which no resolution searched has", no_clause=text)
+    if addressed:  # the question says which clause it means; no similarity needs to vouch for it
+        return Verdict(True, f"addresses {', '.join(addressed)}")
+    if words and not followup and not addressed and set(words) <= set(unmatched) and (len(words) >= 2 or set(words) & set(names)):
         return Verdict(False, f"none of the question's words ({', '.join(words)}) is matched in the documents",
                        unmatched=tuple(words))
     top = hits[0]

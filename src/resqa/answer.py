@@ -74,7 +74,7 @@ class ExtractiveAnswerer:
         verdict = abstain.assess(question, res.hits,
                                  lambda ref: known[ref] if ref in known else self.index.mentions(ref),
                                  words=res.words, unmatched=res.unmatched, names=res.names,
-                                 followup=res.followup)
+                                 followup=res.followup, addressed=res.addressed)
         if not verdict.answerable:
             ans = self._refusal(question, lang, res, verdict)
         else:
@@ -156,6 +156,8 @@ class ExtractiveAnswerer:
             text = t["refusal_missing"].format(ref=verdict.missing)
         elif verdict.aspect is not None:
             text = t["refusal"].format(aspect=verdict.aspect.names.get(lang) or verdict.aspect.names["en"])
+        elif verdict.no_clause:
+            text = t["refusal_no_clause"].format(ref=verdict.no_clause)
         elif verdict.unmatched:
             text = t["refusal_unmatched"].format(words=", ".join(f"«{w}»" for w in verdict.unmatched))
         else:

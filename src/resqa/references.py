@@ -22,7 +22,11 @@ _NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "IN
 
 
 def find(question: str) -> list[str]:
-    """The identifiers a question names, as written (see _TOKEN and _ACRONYM_NUMBER)."""
+    """The identifiers a question names, as written (see _TOKEN and _ACRONYM_NUMBER); a clause
+    address ("OP2", "PP 3": addresses.py) is not one."""
+    from resqa import addresses
+
+    spans = [a.text for a in addresses.find(question)]
     out: list[str] = []
     for m in _ACRONYM_NUMBER.finditer(question):
         if m.group(1) not in _NOT_NAMES:
@@ -30,7 +34,7 @@ def find(question: str) -> list[str]:
     for m in _TOKEN.finditer(question):
         tok = m.group(0)
         if (any(c.isdigit() for c in tok) and any(c.isupper() for c in tok)
-                and not any(tok in ref for ref in out)):
+                and not any(tok in ref for ref in out) and not any(tok in a for a in spans)):
             out.append(tok)
     return list(dict.fromkeys(out))
 

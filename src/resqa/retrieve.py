@@ -16,6 +16,8 @@ A question that names an identifier ("AG-2005-RES-09", "L1221-19"; references.py
 on it: naming an indexed document's id or title keeps the search inside that document (unless
 the caller scoped it already) and drops the id from the lexical query, where it would only match
 the document's header; naming something a clause cites adds REFERENCE_WEIGHT to that clause.
+Addressing a clause by its place ("operative paragraph 2", "le dernier considérant";
+addresses.py) adds ADDRESS_WEIGHT to that clause in each resolution searched.
 The search also reports which of the question's content words the documents show no trace of:
 no indexed clause (or gloss), in scope or not, contains them, and no corpus word is aligned to them
 with MATCH_CONFIDENCE (abstain.py refuses a question none of whose words is matched).
@@ -34,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from resqa import language, references
+from resqa import addresses, language, references
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_query
@@ -44,6 +46,7 @@ DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); REA
 EXTRA_WEIGHT = 0.7  # an aligned translation of a question word counts this much in BM25, times its
 # alignment confidence (index.align_terms)
 REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the question names
+ADDRESS_WEIGHT = 1.0  # added to a clause the question addresses by its place ("operative paragraph 2")
 MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the documents use a question
 # word's meaning (SearchResult.unmatched; abstain)
 _OWN_WEIGHT = 1.0
@@ -127,6 +130,9 @@ class SearchResult:
     words: tuple[str, ...] = ()
     unmatched: tuple[str, ...] = ()
     names: tuple[str, ...] = ()  # words written as names ("WhatsApp", "Europol", "EU"; written_as_names)
+    # clauses the question addresses by place (addresses.py), as written -> the clause ids found
+    # in the resolutions searched ([] when none of them has such a clause)
+    addressed: dict[str, list[str]] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -180,6 +186,30 @@ class HybridRetriever:
             mentioned[ref] = bool(d or c) or self.index.mentions(ref)
         return question, docs, clauses, mentioned
 
+    def _addressed(self, question: str, doc_ids: set[str] | None) -> dict[str, list[str]]:
+        """{address as written: ids of the clauses it designates in each resolution searched};
+        {} when no resolution is searched. Documents without preambular or operative clauses
+        (generic chunks) are skipped: an address means nothing there."""
+        found = addresses.find(question)
+        if not found:
+            return {}
+        out: dict[str, list[str]] = {a.text: [] for a in found}
+        resolutions = 0
+        for doc in sorted(doc_ids if doc_ids is not None else self.index.docs):
+            by_kind: dict[str, list[str]] = {}
+            for c in self.index.clauses_of(doc):
+                by_kind.setdefault(c.kind, []).append(c.clause_id)
+            if "operative" not in by_kind and "preamble" not in by_kind:
+                continue
+            resolutions += 1
+            for a in found:
+                ids = by_kind.get(a.kind, [])
+                if a.ordinal == -1 and ids:
+                    out[a.text].append(ids[-1])
+                elif 0 < a.ordinal <= len(ids):
+                    out[a.text].append(ids[a.ordinal - 1])
+        return out if resolutions else {}
+
     def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
                doc_ids: set[str] | None = None) -> SearchResult:
         import time
@@ -226,6 +256,9 @@ class HybridRetriever:
         for cid in named_clauses:
             if allowed is None or cid in allowed:
                 fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
+        addressed = self._addressed(question, doc_ids)
+        for cid in {c for ids in addressed.values() for c in ids}:
+            fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
         own = runs[0]
         best_dense = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[1])}
         best_lex = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[2])}
@@ -239,7 +272,7 @@ class HybridRetriever:
         names = written_as_names(lexical_question)
         return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned=aligned, references=mentioned,
                             words=tuple(qwords), unmatched=unmatched,
-                            names=tuple(w for w in qwords if w in names),
+                            names=tuple(w for w in qwords if w in names), addressed=addressed,
                             timings_ms={"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3,
                                         "search": (t3 - t2) * 1e3})
 
