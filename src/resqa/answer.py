@@ -8,6 +8,7 @@ preambular context or an operative decision, and verifies every quote before sho
 
 from __future__ import annotations
 
+import re
 import time
 import tomllib
 from functools import cache
@@ -54,6 +55,12 @@ def question_language(question: str, history: list[str]) -> str:
     if not lang:
         lang = language.detect(history[-1]) if history else "en"
     return lang
+
+
+def _as_written(word: str, question: str) -> str:
+    """A question word (lowercased by the search) as the question spells it ("WhatsApp")."""
+    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE)
+    return m.group(0) if m else word
 
 
 class ExtractiveAnswerer:
@@ -159,7 +166,9 @@ class ExtractiveAnswerer:
         elif verdict.no_clause:
             text = t["refusal_no_clause"].format(ref=verdict.no_clause)
         elif verdict.unmatched:
-            text = t["refusal_unmatched"].format(words=", ".join(f"«{w}»" for w in verdict.unmatched))
+            # “…”, not «…»: guillemets are for verbatim quotes of the documents only (verify.py)
+            text = t["refusal_unmatched"].format(words=", ".join(f"“{_as_written(w, question)}”"
+                                                                  for w in verdict.unmatched))
         else:
             text = t["refusal_generic"]
         related = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(res.hits[:3])) if c]
