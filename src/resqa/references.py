@@ -1,4 +1,5 @@
-"""Identifiers that questions and documents name: "IDCC 1486", "AG-2005-RES-09", "L1221-19".
+"""Identifiers that questions and documents name: "IDCC 1486", "AG-2005-RES-09", "L1221-19",
+and brands written in camel case ("WhatsApp").
 
 A resolution cites other texts by reference number, and staff ask about them by number. Two uses:
 - abstention: a question naming a reference that no indexed document contains asks about a
@@ -18,16 +19,19 @@ import unicodedata
 # an acronym followed by a number ("IDCC 1486", "ISO 27001", "IDCC n° 44").
 _TOKEN = re.compile(r"[^\W_]+(?:[-/.][^\W_]+)*")
 _ACRONYM_NUMBER = re.compile(r"(?<![^\W_])([A-Z]{2,})\s+(?:n[°º]\s*|No\.?\s*|Nr\.?\s*)?(\d+(?:[-/.]\d+)*)(?![^\W_])")
+# A brand written in camel case ("WhatsApp", "TikTok", "YouTube", "eBay"): such names are not
+# translated, so a question naming one that no document contains is about something else.
+_CAMEL = re.compile(r"(?<![^\W_])[^\W\d_]*[a-z][A-Z][^\W\d_]*(?![^\W_])")
 _NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "INR"}  # amounts, not names
 
 
 def find(question: str) -> list[str]:
-    """The identifiers a question names, as written (see _TOKEN and _ACRONYM_NUMBER); a clause
-    address ("OP2", "PP 3": addresses.py) is not one."""
+    """The identifiers a question names, as written (see _CAMEL, _TOKEN and _ACRONYM_NUMBER); a
+    clause address ("OP2", "PP 3": addresses.py) is not one."""
     from resqa import addresses
 
     spans = [a.text for a in addresses.find(question)]
-    out: list[str] = []
+    out: list[str] = [m.group(0) for m in _CAMEL.finditer(question)]
     for m in _ACRONYM_NUMBER.finditer(question):
         if m.group(1) not in _NOT_NAMES:
             out.append(m.group(0))
