@@ -57,3 +57,11 @@ def test_a_clause_the_resolution_does_not_have_is_refused(pipe):
     ans = pipe.ask("What does operative paragraph 5 say?")
     assert not ans.answerable and not ans.citations
     assert "operative paragraph 5" in ans.text
+
+
+def test_asking_what_an_addressed_clause_says_quotes_all_of_it(pipe):
+    op2 = pipe.clause(f"{DOC}/op-2")
+    assert pipe.ask("What does OP2 say?").citations[0].quote == op2.text
+    focused = pipe.ask("What does OP2 say about international police cooperation?").citations[0]
+    assert focused.clause.clause_id == op2.clause_id and focused.quote != op2.text
+    assert "coopération policière internationale" in focused.quote

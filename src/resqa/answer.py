@@ -21,7 +21,7 @@ from resqa.clauses import match_keyword
 from resqa.config import MAX_QUESTION_CHARS
 from resqa.errors import InputError
 from resqa.index import ClauseIndex
-from resqa.lexical import tokens_for_clause, tokens_for_query
+from resqa.lexical import question_words, tokens_for_clause, tokens_for_query
 from resqa.model import Answer, Citation, Clause, Hit
 from resqa.retrieve import HybridRetriever, SearchResult
 from resqa.verify import verify_quote
@@ -55,6 +55,17 @@ def question_language(question: str, history: list[str]) -> str:
     if not lang:
         lang = language.detect(history[-1]) if history else "en"
     return lang
+
+
+def _asks_for_the_whole(clause: Clause, res: SearchResult, question: str) -> bool:
+    """"What does OP2 say?", "Que dit le dernier considérant ?": the question addresses this
+    clause by its place and asks nothing else of it, so the quote is the whole clause."""
+    if not any(clause.clause_id in ids for ids in res.addressed.values()):
+        return False
+    rest = question
+    for named in [*res.addressed, *res.references]:
+        rest = rest.replace(named, " ")
+    return not question_words(rest)
 
 
 def _as_written(word: str, question: str) -> str:
@@ -133,7 +144,10 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ composing
     def _citation(self, n: int, hit: Hit, res: SearchResult, question: str) -> Citation | None:
-        quote = self.best_quote(hit.clause, res.query_vector, question, list(res.references))
+        if _asks_for_the_whole(hit.clause, res, question):
+            quote = hit.clause.text
+        else:
+            quote = self.best_quote(hit.clause, res.query_vector, question, list(res.references))
         ok = verify_quote(quote, hit.clause.text)
         return Citation(n=n, clause=hit.clause, quote=quote, verified=ok) if ok else None
 
