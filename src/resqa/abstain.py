@@ -104,7 +104,8 @@ def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | Non
             return Verdict(False, f"addresses {text!r}, which no resolution searched has", no_clause=text)
     if addressed:  # the question says which clause it means; no similarity needs to vouch for it
         return Verdict(True, f"addresses {', '.join(addressed)}")
-    if words and not followup and not addressed and set(words) <= set(unmatched) and (len(words) >= 2 or set(words) & set(names)):
+    nothing_matched = bool(words) and set(words) <= set(unmatched)
+    if nothing_matched and not followup and (len(words) >= 2 or set(words) & set(names)):
         return Verdict(False, f"none of the question's words ({', '.join(words)}) is matched in the documents",
                        unmatched=tuple(words))
     top = hits[0]
