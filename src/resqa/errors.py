@@ -45,3 +45,9 @@ class IndexDamagedError(ResqaError):
     """The index exists but is inconsistent or unreadable (truncated files, lost records)."""
 
     exit_code = 3
+
+
+class IndexAccessError(ResqaError):
+    """The index folder cannot be used by this user: no permission, or it is not a folder."""
+
+    exit_code = 3

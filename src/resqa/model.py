@@ -114,3 +114,4 @@ class IngestReport:
     reused: int = 0
     removed: int = 0
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason)
+    renamed: tuple[tuple[str, str, str], ...] = ()  # (source, id given, source that holds the usual id)

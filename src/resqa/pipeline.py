@@ -53,6 +53,12 @@ class Pipeline:
         return replace(report, skipped=loaded.failures)
 
     def scope(self, doc_ids: set[str] | None, where: dict[str, list[str]] | None) -> set[str] | None:
+        if doc_ids is not None:
+            self.index.refresh()
+            unknown = sorted(set(doc_ids) - set(self.index.docs))
+            if unknown:
+                raise InputError(f"no document in the index has the id {', '.join(unknown)} — "
+                                 "`resqa info` lists the ids")
         chosen = self.index.select(doc_ids, where)
         if where and not chosen:
             shown = "; ".join(f"{k}={','.join(v)}" for k, v in where.items())
@@ -63,6 +69,9 @@ class Pipeline:
             doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer with quoted clauses; `on_token` receives generated text as it streams (LLM only)."""
+        from resqa.answer import validate_history
+
+        history = validate_history(history)
         scope = self.scope(doc_ids, where)
         if on_token is not None and self.answerer is not self.extractive:
             return self.answerer.answer(question, history, scope, on_token=on_token)
@@ -70,9 +79,11 @@ class Pipeline:
 
     def search(self, question: str, k: int = 8, history: list[str] | tuple[str, ...] = (),
                doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None):
-        from resqa.answer import validate_question
+        from resqa.answer import validate_history, validate_question
 
-        return self.retriever.search(validate_question(question), history, k=k,
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise InputError(f"k must be a whole number of hits, 1 or more (got {k!r})")
+        return self.retriever.search(validate_question(question), validate_history(history), k=k,
                                      doc_ids=self.scope(doc_ids, where))
 
     def clause(self, clause_id: str) -> Clause | None:
