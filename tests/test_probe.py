@@ -205,16 +205,21 @@ def test_same_file_name_in_two_folders_gets_distinct_ids_not_a_silent_replacemen
     assert set(Pipeline(Settings(index_dir=index, embedder="hash")).index.docs) == {"a", "a~other"}
 
 
-def test_the_seed_keeps_its_id_and_a_copy_elsewhere_does_not_replace_it(tmp_path):
+def test_the_seed_keeps_its_id_and_a_new_text_of_it_elsewhere_replaces_it_saying_so(tmp_path):
+    """A reference code is the document's own id: another file holding GA-2021-89-RES-09 is a
+    new text of that resolution (test_pipeline relies on it), so it replaces the old one, never
+    silently: the ingest names both files."""
     index = tmp_path / "index"
     copy = tmp_path / "copy"
     copy.mkdir()
-    shutil.copy(next(SEEDS.glob("*.txt")), copy / "seed.txt")
-    (copy / "seed.txt").write_text((copy / "seed.txt").read_text(encoding="utf-8") + "\nAnnexe.\n",
+    (copy / "seed.txt").write_text(next(SEEDS.glob("*.txt")).read_text(encoding="utf-8") + "\nAnnexe.\n",
                                    encoding="utf-8")
-    assert cli("ingest", str(SEEDS), "--index", str(index)).returncode == 0
-    assert cli("ingest", str(copy), "--index", str(index)).returncode == 0
-    assert _ids(index) == {DOC, f"{DOC}~copy"}
+    r = cli("ingest", str(SEEDS), "--index", str(index))
+    assert r.returncode == 0 and _ids(index) == {DOC}
+    r = cli("ingest", str(copy), "--index", str(index))
+    err = text(r)[1]
+    assert r.returncode == 0 and f"replaces the text of {DOC}" in err and "seed.txt" in err
+    assert _ids(index) == {DOC}
 
 
 # 7 ------------------------------------------------------------------------------------------

@@ -54,11 +54,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             ClauseIndex.drop(settings)
         pipe = Pipeline(settings, create=True)
         paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
-        report = pipe.ingest(paths, progress=_progress_bar)
+        report = pipe.ingest(paths, progress=_progress_bar, locked=True)
     for _source, reason in report.skipped:
         _emit(terminal_safe(f"skipped: {reason}"), sys.stderr)
-    for source, new_id, holder in report.renamed:
-        _emit(terminal_safe(f"note: {source} is indexed as {new_id}: its usual id belongs to {holder}"), sys.stderr)
+    for note in report.notes:
+        _emit(terminal_safe(f"note: {note}"), sys.stderr)
     print(f"{report.documents} documents, {report.clauses} clauses; {report.embedded} records embedded, "
           f"{report.reused} reused, {report.removed} documents removed, {len(report.skipped)} files skipped")
     return 1 if report.skipped and report.documents == 0 else 0

@@ -142,7 +142,6 @@ def _chroma_errors(where: str) -> Iterator[None]:
 MARKER = "resqa-index.json"  # written into every index folder resqa creates
 OWN_ENTRIES = ("chroma", "cache", MARKER)  # what `--rebuild` may delete (ingest.lock stays: it is held)
 LOCK_NAME = "ingest.lock"
-_held = threading.local()  # index folders whose writer lock this thread holds -> depth
 
 
 def _access_error(index_dir: Path, exc: OSError, doing: str) -> IndexAccessError:
@@ -154,22 +153,10 @@ def _access_error(index_dir: Path, exc: OSError, doing: str) -> IndexAccessError
 
 @contextlib.contextmanager
 def ingest_lock(index_dir: Path) -> Iterator[None]:
-    """The writer lock of an index folder: one ingest at a time, a second gets IndexBusyError.
-
-    Re-entrant within a thread, so `ingest --rebuild` holds it from the drop to the last write;
-    another thread or process is refused (flock locks belong to each open file)."""
+    """The writer lock of an index folder: one ingest at a time; a second, in this process or
+    another, gets IndexBusyError (flock locks belong to each open file). `ingest --rebuild` holds
+    it from the drop to the last write, and tells ClauseIndex.ingest so (`locked=True`)."""
     index_dir = Path(index_dir)
-    key = str(index_dir.resolve())
-    depth = getattr(_held, "paths", None)
-    if depth is None:
-        depth = _held.paths = {}
-    if depth.get(key):
-        depth[key] += 1
-        try:
-            yield
-        finally:
-            depth[key] -= 1
-        return
     path = index_dir / LOCK_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -188,11 +175,7 @@ def ingest_lock(index_dir: Path) -> Iterator[None]:
         fh.truncate()
         fh.write(str(os.getpid()))
         fh.flush()
-        depth[key] = 1
-        try:
-            yield
-        finally:
-            depth.pop(key, None)
+        yield
     finally:
         fh.close()
 
@@ -242,21 +225,39 @@ def _other_file(registered: str, source: str) -> bool:
     return old.resolve() != new.resolve()
 
 
-def _distinct_ids(docs: list[Document], registry: dict[str, DocInfo]) -> tuple[list[Document], list[tuple[str, str, str]]]:
-    """Give a document whose id is already held by a document from another file (`a.txt` in
-    two folders) an id of its own, `a~<folder>`, instead of silently replacing the other one. The
-    id is stable: the next ingest of the same file meets the same clash and picks the same id."""
+def _named_after_its_file(doc: Document, path: Path) -> bool:
+    """Was the id made from the file name (`a.txt` -> `a`, a .jsonl record without id ->
+    `articles-12`), rather than from the document itself (its reference code, a record's id)?"""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-") or "document"
+    base = doc.doc_id.split("~")[0]
+    if doc.source != str(path):  # a .jsonl record: source is "file:line"
+        return base == f"{slug}-{doc.source.rpartition(':')[2]}"
+    return base == slug
+
+
+def _distinct_ids(docs: list[Document], registry: dict[str, DocInfo]) -> tuple[list[Document], list[str]]:
+    """Never replace a document from another file silently.
+
+    An id made from a file name is an accident of naming: `a.txt` in a second folder gets an id
+    of its own, `a~<folder>`, stable from one ingest to the next (the same clash picks the same
+    id). An id the document gives itself (a reference code such as GA-2021-89-RES-09, a .jsonl
+    record's id) says it is the same document: the new file replaces the old one's text, and a
+    note says which file now holds it."""
     from dataclasses import replace
 
     taken = {d.doc_id for d in docs}
     out: list[Document] = []
-    renamed: list[tuple[str, str, str]] = []
+    notes: list[str] = []
     for d in docs:
         info = registry.get(d.doc_id)
-        if info is None or not _other_file(info.source, d.source):
+        src = source_file(d.source)
+        if info is None or src is None or not _other_file(info.source, d.source):
             out.append(d)
             continue
-        src = source_file(d.source) or Path(d.doc_id)
+        if not _named_after_its_file(d, src):
+            notes.append(f"{d.source} replaces the text of {d.doc_id}, which came from {info.source}")
+            out.append(d)
+            continue
         parents = [re.sub(r"[^A-Za-z0-9._-]+", "-", p.name).strip("-") for p in src.resolve().parents if p.name]
         candidates = [f"{d.doc_id}~{'-'.join(reversed(parents[:n]))}" for n in range(1, len(parents) + 1)]
         candidates.append(f"{d.doc_id}~{hashlib.sha1(str(src.resolve()).encode()).hexdigest()[:8]}")
@@ -265,9 +266,9 @@ def _distinct_ids(docs: list[Document], registry: dict[str, DocInfo]) -> tuple[l
             if new_id not in taken and (held is None or not _other_file(held.source, d.source)):
                 break
         taken.add(new_id)
-        renamed.append((d.source, new_id, info.source))
+        notes.append(f"{d.source} is indexed as {new_id}: the id {d.doc_id} belongs to {info.source}")
         out.append(replace(d, doc_id=new_id))
-    return out, renamed
+    return out, notes
 
 
 class ClauseIndex:
@@ -697,14 +698,15 @@ class ClauseIndex:
         return ingest_lock(Path(self.settings.index_dir))
 
     def ingest(self, documents: Iterable[Document], *, prune_sources: Iterable[Path] = (),
-               progress: Progress | None = None) -> IngestReport:
-        """Add new and changed documents, drop those removed from `prune_sources` folders."""
+               progress: Progress | None = None, locked: bool = False) -> IngestReport:
+        """Add new and changed documents, drop those removed from `prune_sources` folders.
+        `locked`: the caller already holds ingest_lock on this index (`ingest --rebuild`)."""
         docs = list(documents)
-        with self.writer_lock():
+        with contextlib.nullcontext() if locked else self.writer_lock():
             registry = self._read_registry()
-            docs, renamed = _distinct_ids(docs, registry)
+            docs, notes = _distinct_ids(docs, registry)
             stats: dict[str, Any] = {"documents": 0, "clauses": 0, "embedded": 0, "reused": 0, "removed": 0,
-                                     "renamed": tuple(renamed)}
+                                     "notes": tuple(notes)}
             todo = [d for d in docs if d.doc_id not in registry
                     or registry[d.doc_id].content_hash != d.content_hash]
             todo_ids = {d.doc_id for d in todo}

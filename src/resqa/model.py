@@ -114,4 +114,4 @@ class IngestReport:
     reused: int = 0
     removed: int = 0
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason)
-    renamed: tuple[tuple[str, str, str], ...] = ()  # (source, id given, source that holds the usual id)
+    notes: tuple[str, ...] = ()  # what the user should know: an id given to avoid a clash, a replaced file

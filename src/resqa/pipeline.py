@@ -41,7 +41,8 @@ class Pipeline:
             pipe.ingest([settings.seeds_dir], progress=progress)
             return pipe
 
-    def ingest(self, paths: Iterable[Path], progress=None) -> IngestReport:
+    def ingest(self, paths: Iterable[Path], progress=None, *, locked: bool = False) -> IngestReport:
+        """`locked`: the caller holds the index's ingest_lock already (`ingest --rebuild`)."""
         from dataclasses import replace
 
         from resqa.load import load_paths
@@ -49,7 +50,7 @@ class Pipeline:
         paths = [Path(p) for p in paths]
         loaded = load_paths(paths)
         report = self.index.ingest(loaded.documents, prune_sources=[p for p in paths if p.is_dir()],
-                                   progress=progress)
+                                   progress=progress, locked=locked)
         return replace(report, skipped=loaded.failures)
 
     def scope(self, doc_ids: set[str] | None, where: dict[str, list[str]] | None) -> set[str] | None:
