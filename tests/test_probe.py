@@ -16,7 +16,7 @@ from conftest import DOC, ROOT, SEEDS
 
 from resqa.config import MAX_HISTORY_CHARS, MAX_QUESTION_CHARS, Settings
 from resqa.errors import IndexAccessError, IndexBusyError, InputError
-from resqa.index import ingest_lock
+from resqa.index import MARKER, ingest_lock
 from resqa.load import MAX_DOCUMENT_CHARS
 from resqa.pipeline import Pipeline
 
@@ -73,6 +73,17 @@ def test_rebuild_deletes_only_what_resqa_wrote_in_its_index_folder(index):
     assert r.returncode == 0, text(r)[1]
     assert (index / "README-ours.txt").read_text() == "a note the team keeps beside the index"
     assert _ids(index) == {DOC}
+
+
+def test_rebuild_still_repairs_a_damaged_index(index):
+    """The damage message names `--rebuild` as the fix: the folder check must not stand in its way."""
+    db = index / "chroma" / "chroma.sqlite3"
+    os.truncate(db, db.stat().st_size // 3)
+    (index / MARKER).unlink()  # an index made before the marker existed
+    assert cli("info", "--index", str(index)).returncode == 3
+    r = cli("ingest", "--rebuild", "--index", str(index), str(SEEDS))
+    assert r.returncode == 0, text(r)[1]
+    assert _ids(index) == {DOC} and (index / MARKER).is_file()
 
 
 # 2 ------------------------------------------------------------------------------------------

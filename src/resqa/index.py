@@ -191,7 +191,8 @@ def is_resqa_folder(index_dir: Path) -> bool:
     names = {p.name for p in index_dir.iterdir()}
     if not names or MARKER in names:
         return True
-    return names <= {*OWN_ENTRIES, LOCK_NAME} and (index_dir / "chroma" / "chroma.sqlite3").is_file()
+    made_by_resqa = (index_dir / "chroma" / "chroma.sqlite3").is_file() or LOCK_NAME in names
+    return names <= {*OWN_ENTRIES, LOCK_NAME} and made_by_resqa
 
 
 def check_droppable(settings: Settings) -> None:
@@ -312,9 +313,15 @@ class ClauseIndex:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if self.settings.chroma_url:
-            return _http_client(self.settings.chroma_url)
         index_dir = Path(self.settings.index_dir)
+        if self.settings.chroma_url:
+            if create:  # the local folder holds this client's cache: mark it as resqa's
+                try:
+                    index_dir.mkdir(parents=True, exist_ok=True)
+                    _write_marker(index_dir)
+                except OSError as exc:
+                    raise _access_error(index_dir, exc, "create the index") from None
+            return _http_client(self.settings.chroma_url)
         if index_dir.exists() and not index_dir.is_dir():
             raise IndexAccessError(f"{index_dir} is a file, not an index folder — pass another --index")
         path = index_dir / "chroma"
