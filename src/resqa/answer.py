@@ -17,7 +17,7 @@ from importlib import resources
 import numpy as np
 
 from resqa import abstain, language, references
-from resqa.clauses import match_keyword
+from resqa.clauses import body_name, match_keyword
 from resqa.config import MAX_QUESTION_CHARS
 from resqa.errors import InputError
 from resqa.index import ClauseIndex
@@ -152,13 +152,19 @@ class ExtractiveAnswerer:
         return Citation(n=n, clause=hit.clause, quote=quote, verified=ok) if ok else None
 
     def _frame(self, clause: Clause, lang: str) -> str:
-        t = templates().get(lang) or templates()["en"]
-        kw = match_keyword(clause.label)
+        """The sentence before a quote, wholly in the question's language (English where resqa
+        has no templates for it): the keyword's meaning in that language, or the keyword itself
+        when it is written in that language, never a gloss in a third one."""
+        lang = lang if lang in templates() else "en"
+        t = templates()[lang]
+        kw = match_keyword(clause.label[:1].upper() + clause.label[1:])
         meaning = ""
         if kw:
-            meaning = kw[0].meanings.get(lang) or kw[0].meanings.get("en") or clause.label_meaning
-        meaning = meaning.split(",")[0].strip()
-        return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id,
+            meaning = clause.label.lower() if kw[0].lang == lang else kw[0].meanings.get(lang, "")
+        meaning = meaning.split(",")[0].strip() or clause.label.lower()
+        info = self.index.docs.get(clause.doc_id)
+        body = body_name(info.metadata.get("body") if info else None, lang) or t["body"]
+        return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id, body=body,
                                                       label=clause.label or clause.kind, meaning=meaning)
 
     def _compose(self, question: str, lang: str, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
