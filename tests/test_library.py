@@ -193,3 +193,74 @@ def test_question_language(question, lang):
     from resqa import language
 
     assert language.detect(question) == lang
+
+
+# ------------------------------------------------------------------ a small library, end to end
+CYPRUS = """Resolution 186 (1964)
+of 4 March 1964
+
+The Security Council,
+
+Noting that the present situation with regard to Cyprus is likely to threaten international peace,
+
+1. Calls upon all Member States to refrain from any action likely to worsen the situation in Cyprus;
+
+2. Recommends the creation of a United Nations peace-keeping force in Cyprus;
+
+3. Recommends that the stationing of the force shall be for a period of three months.
+
+Adopted unanimously at the 1102nd meeting.
+"""
+
+
+@pytest.fixture
+def library(tmp_path: Path):
+    from resqa.config import Settings
+    from resqa.pipeline import Pipeline
+
+    f = tmp_path / "sc.jsonl"
+    rows = [("S/RES/165 (1961)", OLD_UNNUMBERED), ("S/RES/719 (1991)", NUMBERED), ("S/RES/186 (1964)", CYPRUS)]
+    f.write_text("".join(json.dumps({"id": i, "title": f"Security Council resolution {i[6:]}", "text": t,
+                                     "metadata": {"organisation": "UN Security Council"}}) + "\n" for i, t in rows))
+    (tmp_path / "udhr-en.md").write_text(DECLARATION, encoding="utf-8")
+    pipe = Pipeline(Settings(index_dir=tmp_path / "index", embedder="hash"), create=True)
+    pipe.ingest([f, tmp_path / "udhr-en.md"])
+    return pipe
+
+
+@pytest.mark.parametrize("question", [
+    "What does resolution 186 recommend?",
+    "What does S/RES/186 (1964) recommend?",
+    "Que recommande la résolution 186 (1964) ?",
+    "¿Qué recomienda la resolución 186?",
+])
+def test_a_resolution_named_however_written_is_searched_inside(library, question):
+    ans = library.ask(question)
+    assert ans.answerable and ans.to_json()["document"] == "S/RES/186 (1964)"
+    assert all(c.clause.doc_id == "S/RES/186 (1964)" for c in ans.citations)
+
+
+def test_a_resolution_the_library_does_not_hold_is_refused(library):
+    ans = library.ask("What does resolution 187 recommend?")
+    assert not ans.answerable and "does not hold resolution 187" in ans.text
+
+
+def test_an_article_of_the_declaration_is_addressed(library):
+    ans = library.ask("What does Article 19 say?")
+    assert ans.answerable and ans.citations[0].clause.clause_id == "udhr-en/art-3"
+
+
+def test_a_count_is_answered_only_from_a_clause_that_gives_one(library):
+    assert not library.ask("How many soldiers does resolution 186 send to Cyprus?").answerable
+    assert library.ask("How many months does resolution 186 station the force for?").answerable
+
+
+def test_a_near_empty_opening_is_never_cited(library):
+    for q in ("What did the Security Council do?", "Which body adopted resolution 165?"):
+        ans = library.ask(q)
+        assert all(c.clause.kind != "opening" for c in (*ans.citations, *ans.related))
+
+
+def test_a_question_naming_two_resolutions_cites_each(library):
+    ans = library.ask("What do resolutions 165 (1961) and 186 (1964) recommend?")
+    assert {c.clause.doc_id for c in ans.citations} == {"S/RES/165 (1961)", "S/RES/186 (1964)"}
