@@ -264,3 +264,18 @@ def test_a_near_empty_opening_is_never_cited(library):
 def test_a_question_naming_two_resolutions_cites_each(library):
     ans = library.ask("What do resolutions 165 (1961) and 186 (1964) recommend?")
     assert {c.clause.doc_id for c in ans.citations} == {"S/RES/165 (1961)", "S/RES/186 (1964)"}
+
+
+@pytest.mark.parametrize("question, key", [
+    ("What does resolution 242 say?", " resolution 242 "),
+    ("What does S/RES/242 (1967) say?", " s res 242 1967 "),
+    ("Que dit la résolution du Conseil de sécurité 242 ?", " resolution 242 "),
+    ("¿Qué pide la resolución 242 (1967)?", " resolution 242 1967 "),
+    ("Что говорит резолюция Совета Безопасности 687?", " resolution 687 "),
+    ("ما الذي نص عليه قرار مجلس الأمن 1446 (2002)؟", " resolution 1446 2002 "),
+])
+def test_a_resolution_number_is_read_however_written(question, key):
+    from resqa import references
+
+    (ref,) = references.resolutions(question)
+    assert references.key(ref) == key

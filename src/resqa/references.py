@@ -28,12 +28,14 @@ _NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "IN
 # A resolution named by its number, however written: "resolution 242", "resolution 242 (1967)",
 # "la résolution 242", "la resolución 242", "резолюция 242", "القرار 242", "S/RES/242 (1967)",
 # "resolution 80/2"; a list names several ("resolutions 660 (1990) and 661 (1990)").
-_RES_WORD = r"(?:resolutions?|résolutions?|resoluci[oó]n(?:es)?|resoluç(?:ão|ões)|резолюци[яиюей]\w*|القرار(?:ين|ات)?)"
+_RES_WORD = r"(?:resolutions?|résolutions?|resoluci[oó]n(?:es)?|resoluç(?:ão|ões)|резолюци[яиюей]\w*|(?:ال)?قرار(?:ين|ات)?)"
 _RES_NUMBER = r"\d{1,4}(?:/\d{1,4})?(?:\s*\((?:\d{4}|[IVXLCDM]+)\))?(?![^\W_])"
-_RESOLUTION = re.compile(rf"(?<![^\W_])(?:S/RES/|{_RES_WORD}\s+(?:(?:n[°ºo]|No|Nr)\.?\s*)?)({_RES_NUMBER})"
+_COUNCIL = r"(?:(?:of the |du |del )?(?:Security Council|Conseil de sécurité|Consejo de Seguridad|Совета Безопасности|مجلس الأمن)\s+)?"
+_RESOLUTION = re.compile(rf"(?<![^\W_])(?:S/RES/|{_RES_WORD}\s+{_COUNCIL}(?:(?:n[°ºo]|No|Nr)\.?\s*)?)({_RES_NUMBER})"
                          rf"((?:\s*(?:,|and|et|y|e|und|и|و)\s*{_RES_NUMBER})*)", re.IGNORECASE)
 _LISTED = re.compile(_RES_NUMBER)
 _RES_WORD_ANY = re.compile(_RES_WORD, re.IGNORECASE)
+_COUNCIL_NUMBER = re.compile(rf"resolution\s+{_COUNCIL}(?=\d)", re.IGNORECASE)  # "… du Conseil de sécurité 242"
 
 
 def resolutions(question: str) -> list[str]:
@@ -75,7 +77,7 @@ def _runs(text: str) -> str:
     # Only ASCII letters and digits make up a key, so folding is NFKD and dropping the rest;
     # everything here runs in C, so a whole corpus is keyed in one pass. "Resolution" is one
     # word in every language ("la resolución 242" is " resolution 242 ").
-    text = _RES_WORD_ANY.sub("resolution", text)
+    text = _COUNCIL_NUMBER.sub("resolution ", _RES_WORD_ANY.sub("resolution", text))
     folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
     folded = _LEADING_ZEROS.sub("", _NUMBER_SIGN.sub(" ", folded))
     return " ".join(_RUN.findall(folded))
