@@ -1,6 +1,6 @@
 """Parse the real corpora and report what the parser made of them (no embedding, no index).
 
-    .venv/bin/python eval/library/parse_report.py [--corpora ../shared/corpora] [--json OUT] [--show N]
+    .venv/bin/python eval/library/parse_report.py [--corpora eval/library/corpus] [--json OUT] [--show N]
 
 Counts clauses by kind, then lists suspicious cases: documents with no operative clause (or that
 fell back to the generic chunker), clauses over --long characters, operative clauses whose label
@@ -32,7 +32,9 @@ def _second_number(text: str) -> str | None:
 
 
 def report(corpora: Path, long_chars: int) -> dict:
-    paths = [corpora / "un-security-council" / "resolutions.jsonl", *sorted((corpora / "udhr").glob("udhr-*.md"))]
+    sc = corpora / "un-security-council.jsonl"  # the repository's copy; ../shared/corpora nests it
+    sc = sc if sc.exists() else corpora / "un-security-council" / "resolutions.jsonl"
+    paths = [sc, *sorted((corpora / "udhr").glob("udhr-*.md"))]
     loaded = load_paths(paths)
     kinds: Counter[str] = Counter()
     sus: dict[str, list[str]] = {k: [] for k in ("no_operative", "generic_chunks", "long", "unknown_label",
@@ -63,7 +65,7 @@ def report(corpora: Path, long_chars: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpora", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "corpora")
+    ap.add_argument("--corpora", type=Path, default=Path(__file__).resolve().parent / "corpus")
     ap.add_argument("--long", type=int, default=2500, help="a clause over this many characters is suspicious")
     ap.add_argument("--show", type=int, default=8, help="examples listed per suspicious class")
     ap.add_argument("--json", type=Path, help="write the whole report here")
