@@ -37,6 +37,6 @@ def test_jsonl_with_content_field_and_flat_metadata(tmp_path):
     res = load_paths([f])
     assert len(res.documents) == 1 and len(res.failures) == 1
     d = res.documents[0]
-    assert d.doc_id == "code-L1221-1" and d.title == "Section 1"
+    assert d.doc_id == "code:L1221-1" and d.title == "Section 1"  # a record's id, as written
     assert d.metadata["source"] == "code" and d.metadata["effectiveFrom"] == "2008-05-01" and "x" not in d.metadata
     assert '"content"' in res.failures[0][1]

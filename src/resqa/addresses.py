@@ -22,7 +22,7 @@ from resqa.clean import fold
 
 @dataclass(frozen=True)
 class Address:
-    kind: str  # "operative" | "preamble"
+    kind: str  # "operative" | "preamble" | "article" (a declaration's "Article 19")
     ordinal: int  # 1-based; -1 for the last
     text: str  # as the question wrote it
 
@@ -68,6 +68,10 @@ def _kind(word: str | None) -> str | None:
 _LAW = re.compile(r"(?<![a-z])(article|articles|art|section|articulo|artikel|artikels)(?![a-z])|§")
 
 
+_ARTICLE = re.compile(r"(?<![a-z0-9])(article|articulo|artikel|стать[яиеюй]|المادة)\s+(\d{1,3}|premier|primero|first)(?![a-z0-9])")
+_CHARTER = re.compile(r"\s*(?:,\s*)?(?:of the|of|de la|de|del|der|des)?\s*(?:united nations\s+)?(?:charter|charte|carta|charta|устава|الميثاق)")
+
+
 def find(question: str) -> list[Address]:
     """The clauses the question addresses by their place, in the order it names them. Next to
     an article or section ("alinéa 2 de l'article L1221-1", "paragraph 3 of Article 5") a
@@ -98,3 +102,13 @@ def find(question: str) -> list[Address]:
     for m in bare.finditer(text):
         add(m, "preamble", ordinals[m.group(1)])
     return [a for _, a in sorted(found, key=lambda x: x[0])]
+
+
+def find_articles(question: str) -> list[Address]:
+    """Articles of a declaration the question names ("Article 19", "el artículo 19", "статья 19",
+    "article premier"), not "Article 41 of the Charter". Kept apart from `find`: in a code of
+    law "paragraph 3 of Article 5" is the article's own paragraph, and such a document has no
+    article clauses (an article there is a whole document)."""
+    text = fold(question)
+    return [Address("article", int(m.group(2)) if m.group(2).isdigit() else 1, question[m.start():m.end()])
+            for m in _ARTICLE.finditer(text) if not _CHARTER.match(text, m.end())]

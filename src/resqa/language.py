@@ -47,15 +47,24 @@ def words(text: str) -> list[str]:
     return out
 
 
+_SCRIPTS = (("ru", re.compile(r"[\u0400-\u04ff]")), ("ar", re.compile(r"[\u0600-\u06ff]")))
+
+
 def detect(text: str, default: str = "en") -> str:
-    """The supported language whose function words cover most of the text's words."""
+    """The supported language whose function words cover most of the text's words; Russian and
+    Arabic by their script. "¿", "¡" and "ñ" settle a tie between Spanish and French ("la")."""
+    letters = re.findall(r"[^\W\d_]", text)
+    for lang, script in _SCRIPTS:
+        if letters and len(script.findall(text)) > len(letters) / 2:
+            return lang
     toks = words(text)
     if not toks:
         return default
     best, best_score = default, 0.0
+    spanish = 0.5 / len(toks) if re.search(r"[¿¡ñ]", text) else 0.0
     for lang in SUPPORTED:
         sw = stopwords(lang)
-        score = sum(1 for t in toks if t in sw) / len(toks)
+        score = sum(1 for t in toks if t in sw) / len(toks) + (spanish if lang == "es" else 0.0)
         if score > best_score:
             best, best_score = lang, score
     # Accented letters and typographic hints settle short, function-word-poor questions.

@@ -19,6 +19,9 @@ from resqa import language
 from resqa.clean import fold
 
 _STEMMER_NAMES = {"fr": "french", "en": "english", "es": "spanish", "de": "german"}
+# Texts in other scripts (the Declaration in Russian and Arabic) are stemmed in their language;
+# a question word in such a script is stemmed by that stemmer alone.
+_SCRIPT_STEMMERS = {"ru": ("russian", re.compile(r"[\u0400-\u04ff]")), "ar": ("arabic", re.compile(r"[\u0600-\u06ff]"))}
 _LOCK = threading.Lock()  # PyStemmer objects are not safe to share between threads
 
 
@@ -26,7 +29,12 @@ _LOCK = threading.Lock()  # PyStemmer objects are not safe to share between thre
 def _stemmer(lang: str):
     import Stemmer
 
-    return Stemmer.Stemmer(_STEMMER_NAMES.get(lang, "english"))
+    name = _SCRIPT_STEMMERS[lang][0] if lang in _SCRIPT_STEMMERS else _STEMMER_NAMES.get(lang, "english")
+    return Stemmer.Stemmer(name)
+
+
+def _stemmers_for(word: str) -> list[str]:
+    return [la for la, (_, script) in _SCRIPT_STEMMERS.items() if script.search(word)] or list(_STEMMER_NAMES)
 
 
 def _content_words(text: str) -> list[str]:
@@ -73,7 +81,7 @@ def tokens_for_query(text: str) -> list[str]:
         for w in _content_words(text):
             if w in frame:
                 continue
-            for s in sorted({_stemmer(la).stemWord(w) for la in _STEMMER_NAMES}):
+            for s in sorted({_stemmer(la).stemWord(w) for la in _stemmers_for(w)}):
                 if s not in out:
                     out.append(s)
     return out

@@ -50,12 +50,33 @@ _ORGANISATIONS = (("INTERPOL", re.compile(r"\bINTERPOL\b")),
                   ("Council of Europe", re.compile(r"\b(?:Council of Europe|Conseil de l.Europe)\b")))
 
 
+_FRONT_MATTER = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.S)
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """The flat `key: value` lines of a Markdown file's YAML front matter ({} without one)."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}
+    pairs = (re.match(r"([A-Za-z_][\w-]*):\s*(\S.*?)\s*$", ln) for ln in m.group(1).splitlines())
+    return {p.group(1): p.group(2).strip("'\"") for p in pairs if p}
+
+
 def derived_metadata(text: str) -> dict[str, str | int]:
-    """What a resolution's header says about it: organisation, year and session.
+    """What a resolution's header says about it: organisation, year, session and the body that
+    speaks in it (clauses.body_of: "Security Council", "INTERPOL General Assembly").
 
     Read from the reference code (GA-2021-89-RES-09: year 2021, session 89) and the first lines;
     a file's own metadata (jsonl `metadata`) always wins over these."""
+    from resqa.clauses import body_of
+
     out: dict[str, str | int] = {}
+    body = body_of(text)
+    if body:
+        out["body"] = body
+    lang = front_matter(text).get("bcp47")
+    if lang:
+        out["language"] = lang.split("-")[0].lower()
     head = text[:2500]
     code = reference_code(text)
     m = _CODE_PARTS.match(code or "")
@@ -74,6 +95,9 @@ def guess_title(text: str, fallback: str) -> str:
     m = _SUBJECT.search(text[:3000])
     if m:
         return m.group(1).strip()
+    fm = _FRONT_MATTER.match(text)
+    if fm:
+        return front_matter(text).get("title") or guess_title(text[fm.end():], fallback)
     for line in text.splitlines():
         if line.strip():
             return line.strip()[:200]
@@ -94,6 +118,13 @@ def make_document(text: str, source: str, fallback_id: str, title: str | None = 
         raise LoadError(f"{source}: {len(text):,} characters is over the {MAX_DOCUMENT_CHARS:,} character "
                         "limit for one document; split it into several files")
     metadata = {**derived_metadata(text), **(metadata or {})}
+    if "body" not in metadata:  # "UN Security Council": the organisation a record names may say it
+        from resqa.clauses import lexicon
+
+        org = str(metadata.get("organisation", ""))
+        named = [b for b in lexicon()["bodies"] if b in org]
+        if named:
+            metadata["body"] = named[0]
     title = title or guess_title(text, fallback_id)
     doc_id = doc_id or reference_code(text) or _slug(fallback_id)
     return Document(doc_id=doc_id, title=title, text=text, source=source,
@@ -141,7 +172,9 @@ def _read_jsonl(path: Path) -> Iterator[Document | LoadError]:
             body = rec.get("text", rec.get("content")) if isinstance(rec, dict) else None
             if not isinstance(body, str):
                 raise ValueError('expected an object with a "text" (or "content") string')
-            rid = str(rec.get("id") or f"{path.stem}-{lineno}")
+            rid = str(rec.get("id") or f"{path.stem}-{lineno}").strip()
+            if any(ch in rid for ch in "\x00\r\n\t"):
+                raise ValueError(f"the id {rid!r} holds a control character; ids are kept as written")
             meta = rec.get("metadata")
             if meta is None:  # flat records: their other scalar fields are the metadata
                 meta = {k: v for k, v in rec.items() if k not in ("id", "text", "content", "title")
@@ -149,7 +182,7 @@ def _read_jsonl(path: Path) -> Iterator[Document | LoadError]:
             if not isinstance(meta, dict):
                 raise ValueError('"metadata" must be an object')
             yield make_document(body, where, rid, title=rec.get("title"),
-                                metadata=meta, doc_id=_slug(rid) if rec.get("id") else None)
+                                metadata=meta, doc_id=rid if rec.get("id") else None)
         except (ValueError, LoadError) as exc:
             yield LoadError(f"{where}: {exc}")
 

@@ -97,6 +97,9 @@ class Answer:
             "language": self.language,
             "answerable": self.answerable,
             "answer": self.text,
+            # The document the answer rests on, by the id it was ingested with ("S/RES/660 (1990)").
+            "document": self.citations[0].clause.doc_id if self.citations else None,
+            "document_title": self.citations[0].clause.doc_title if self.citations else None,
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
             "reason": self.reason,

@@ -25,13 +25,38 @@ _CAMEL = re.compile(r"(?<![^\W_])[^\W\d_]*[a-z][A-Z][^\W\d_]*(?![^\W_])")
 _NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "INR"}  # amounts, not names
 
 
+# A resolution named by its number, however written: "resolution 242", "resolution 242 (1967)",
+# "la résolution 242", "la resolución 242", "резолюция 242", "القرار 242", "S/RES/242 (1967)",
+# "resolution 80/2"; a list names several ("resolutions 660 (1990) and 661 (1990)").
+_RES_WORD = r"(?:resolutions?|résolutions?|resoluci[oó]n(?:es)?|resoluç(?:ão|ões)|резолюци[яиюей]\w*|(?:ال)?قرار(?:ين|ات)?)"
+_RES_NUMBER = r"\d{1,4}(?:/\d{1,4})?(?:\s*\((?:\d{4}|[IVXLCDM]+)\))?(?![^\W_])"
+_COUNCIL = r"(?:(?:of the |du |del )?(?:Security Council|Conseil de sécurité|Consejo de Seguridad|Совета Безопасности|مجلس الأمن)\s+)?"
+_RESOLUTION = re.compile(rf"(?<![^\W_])(?:S/RES/|{_RES_WORD}\s+{_COUNCIL}(?:(?:n[°ºo]|No|Nr)\.?\s*)?)({_RES_NUMBER})"
+                         rf"((?:\s*(?:,|and|et|y|e|und|и|و)\s*{_RES_NUMBER})*)", re.IGNORECASE)
+_LISTED = re.compile(_RES_NUMBER)
+_RES_WORD_ANY = re.compile(_RES_WORD, re.IGNORECASE)
+_COUNCIL_NUMBER = re.compile(rf"resolution\s+{_COUNCIL}(?=\d)", re.IGNORECASE)  # "… du Conseil de sécurité 242"
+
+
+def resolutions(question: str) -> list[str]:
+    """The resolutions a question names by number, as written ("resolution 242 (1967)", "la
+    resolución 242", "S/RES/242"; in a list, each further number as written: "661 (1990)").
+    `key` reads them all alike, so they match a document titled "… resolution 242 (1967)"."""
+    out: list[str] = []
+    for m in _RESOLUTION.finditer(question):
+        out.append(m.group(0)[:m.end(1) - m.start(0)])
+        out.extend(x.group(0) for x in _LISTED.finditer(m.group(2)))
+    return list(dict.fromkeys(out))
+
+
 def find(question: str) -> list[str]:
-    """The identifiers a question names, as written (see _CAMEL, _TOKEN and _ACRONYM_NUMBER); a
-    clause address ("OP2", "PP 3": addresses.py) is not one."""
+    """The identifiers a question names, as written (see _RESOLUTION, _CAMEL, _TOKEN and
+    _ACRONYM_NUMBER); a clause address ("OP2", "PP 3": addresses.py) is not one."""
     from resqa import addresses
 
     spans = [a.text for a in addresses.find(question)]
-    out: list[str] = [m.group(0) for m in _CAMEL.finditer(question)]
+    out: list[str] = resolutions(question)
+    out += [m.group(0) for m in _CAMEL.finditer(question)]
     for m in _ACRONYM_NUMBER.finditer(question):
         if m.group(1) not in _NOT_NAMES:
             out.append(m.group(0))
@@ -50,7 +75,9 @@ _LEADING_ZEROS = re.compile(r"(?<![0-9])0+(?=[0-9])")
 
 def _runs(text: str) -> str:
     # Only ASCII letters and digits make up a key, so folding is NFKD and dropping the rest;
-    # everything here runs in C, so a whole corpus is keyed in one pass.
+    # everything here runs in C, so a whole corpus is keyed in one pass. "Resolution" is one
+    # word in every language ("la resolución 242" is " resolution 242 ").
+    text = _COUNCIL_NUMBER.sub("resolution ", _RES_WORD_ANY.sub("resolution", text))
     folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
     folded = _LEADING_ZEROS.sub("", _NUMBER_SIGN.sub(" ", folded))
     return " ".join(_RUN.findall(folded))

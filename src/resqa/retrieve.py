@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from resqa import addresses, language, references
+from resqa import addresses, documents, language, references
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_query
@@ -49,6 +49,9 @@ REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the ques
 ADDRESS_WEIGHT = 1.0  # added to a clause the question addresses by its place ("operative paragraph 2")
 MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the documents use a question
 # word's meaning (SearchResult.unmatched; abstain)
+DOC_WEIGHT = 0.3  # added to a clause times its document's share of the best document score (documents.py)
+DOC_POOL = 3  # the best documents whose clauses are searched besides the whole library
+MIN_OPENING_WORDS = 5  # an opening this short ("The Security Council,") holds nothing a question could ask
 _OWN_WEIGHT = 1.0
 _CONTEXT_WEIGHT_FOLLOWUP = 1.2
 _CONTEXT_WEIGHT_STANDALONE = 0.25
@@ -82,6 +85,13 @@ def fuse(runs: list[Run] | list[tuple], dense_weight: float = DENSE_WEIGHT) -> d
             for cid, s in lex:
                 fused[cid] = fused.get(cid, 0.0) + w * (1 - dense_weight) * s / hi
     return fused
+
+
+def _merge(a: Ranked, b: Ranked) -> Ranked:
+    """Two rankings of the same scorer as one, best first (a clause in both keeps its score)."""
+    best = dict(b)
+    best.update(a)
+    return sorted(best.items(), key=lambda kv: -kv[1])
 
 
 def is_followup(question: str, has_history: bool) -> bool:
@@ -134,6 +144,7 @@ class SearchResult:
     # in the resolutions searched ([] when none of them has such a clause)
     addressed: dict[str, list[str]] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    documents: tuple[str, ...] = ()  # the documents the question names ("resolution 660", an id)
 
 
 WORD_CACHE_SIZE = 50_000
@@ -176,6 +187,7 @@ class HybridRetriever:
         docs: set[str] = set()
         clauses: set[str] = set()
         mentioned: dict[str, bool] = {}
+        named_resolutions = set(references.resolutions(question))
         for ref in references.find(question):
             d, c = self.index.naming(ref)
             if d:
@@ -183,14 +195,30 @@ class HybridRetriever:
                 question = question.replace(ref, " ")
             else:
                 clauses |= c
-            mentioned[ref] = bool(d or c) or self.index.mentions(ref)
+            # A resolution asked about by number is one the library holds, not one its texts cite:
+            # "resolution 243" next to a held 242 is refused, not answered from another text.
+            mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or self.index.mentions(ref)
         return question, docs, clauses, mentioned
+
+    def _documents(self, question: str, extra: dict[str, float],
+                   doc_ids: set[str] | None) -> tuple[dict[str, float], set[str]]:
+        """The document stage (documents.py): each structured document's score for the question
+        (0..1 of the best), and the DOC_POOL best, whose clauses are searched as well; nothing
+        when the search is already inside a few documents."""
+        if DOC_WEIGHT <= 0 or (doc_ids is not None and len(doc_ids) <= DOC_POOL):
+            return {}, set()
+        dix = documents.for_index(self.index)
+        if len(dix.ids) <= 1:
+            return {}, set()
+        scores = dix.scores(tokens_for_query(question), extra, doc_ids)
+        top = {d for d, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:DOC_POOL]}
+        return scores, top
 
     def _addressed(self, question: str, doc_ids: set[str] | None) -> dict[str, list[str]]:
         """{address as written: ids of the clauses it designates in each resolution searched};
         {} when no resolution is searched. Documents without preambular or operative clauses
         (generic chunks) are skipped: an address means nothing there."""
-        found = addresses.find(question)
+        found = addresses.find(question) + addresses.find_articles(question)
         if not found:
             return {}
         out: dict[str, list[str]] = {a.text: [] for a in found}
@@ -208,6 +236,9 @@ class HybridRetriever:
                     out[a.text].append(ids[-1])
                 elif 0 < a.ordinal <= len(ids):
                     out[a.text].append(ids[a.ordinal - 1])
+        # An article no document searched has is not refused: "Article 41" may be the Charter's.
+        out = {text: ids for text, ids in out.items()
+               if ids or not any(a.text == text and a.kind == "article" for a in found)}
         return out if resolutions else {}
 
     def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
@@ -245,14 +276,28 @@ class HybridRetriever:
         allowed = None
         if doc_ids is not None:
             allowed = self.index.clause_ids_of(doc_ids)
-        runs = []
         lexical_queries = [lexical_question] + ([f"{history[-1]} {lexical_question}"] if history else [])
+        doc_scores, top_docs = self._documents(lexical_queries[-1] if follow else lexical_queries[0], extra, doc_ids)
+        top_allowed = self.index.clause_ids_of(top_docs) if top_docs else None
+        runs = []
         for (_q, w), lq, vec in zip(queries, lexical_queries, vecs):
             dense = self.index.dense(vec, pool, doc_ids)
             lex, scale = (lexical.search(tokens_for_query(lq), pool, allowed, extra_tokens=extra)
                           if lexical else ([], 0.0))
+            if top_docs:  # the best documents' own clauses join the pools (question -> documents -> clauses)
+                dense = _merge(dense, self.index.dense(vec, pool, top_docs))
+                if lexical:
+                    lex = _merge(lex, lexical.search(tokens_for_query(lq), pool, top_allowed, extra_tokens=extra)[0])
             runs.append(Run(w, dense, lex, scale))
         fused = fuse(runs)
+        for cid in list(fused):
+            c = self.index.clauses.get(cid)
+            if c is None:
+                continue
+            if c.kind == "opening" and len(c.text.split()) < MIN_OPENING_WORDS:
+                del fused[cid]  # "The Security Council,": its gloss matches, its text answers nothing
+                continue
+            fused[cid] += DOC_WEIGHT * doc_scores.get(c.doc_id, 0.0)
         for cid in named_clauses:
             if allowed is None or cid in allowed:
                 fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
@@ -263,7 +308,15 @@ class HybridRetriever:
         best_dense = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[1])}
         best_lex = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[2])}
         t3 = time.perf_counter()
-        order = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
+        order = sorted(fused.items(), key=lambda kv: -kv[1])
+        top = order[:k]
+        if len(named_docs) > 1:  # "resolutions 660 and 661": the best clause of each named one is a hit
+            for d in sorted(named_docs):
+                best = next(((cid, sc) for cid, sc in order if cid in self.index.clauses
+                             and self.index.clauses[cid].doc_id == d), None)
+                if best and best not in top:
+                    top.append(best)
+        order = top
         hits = [Hit(clause=self.index.clauses[cid], score=s,
                     dense=best_dense.get(cid, (0.0, None))[0], lexical=best_lex.get(cid, (0.0, None))[0],
                     rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
@@ -271,6 +324,7 @@ class HybridRetriever:
         qvec = vecs[-1] if follow else vecs[0]
         names = written_as_names(lexical_question)
         return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned=aligned, references=mentioned,
+                            documents=tuple(sorted(named_docs)),
                             words=tuple(qwords), unmatched=unmatched,
                             names=tuple(w for w in qwords if w in names), addressed=addressed,
                             timings_ms={"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3,

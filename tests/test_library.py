@@ -1,0 +1,281 @@
+"""A library of real resolutions: the Security Council's layouts by era, the Declaration in
+Markdown, the body read from the text, ids kept as ingested. Texts are excerpts of
+../shared/corpora (CR-UNSC, CC0; udhr-markdown, MIT), kept as OCR gave them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from resqa.clauses import parse
+from resqa.load import load_paths, make_document
+
+OLD_UNNUMBERED = """165 (1961). Resolution of 26 September 1961
+[S/4955]
+
+The Security Council,
+
+Having examined the application of Sierra Leone for
+admission to the United Nations, 11
+
+Recommends to the General Assembly that Sierra
+Leone be admitted to membership in the United Nations.
+
+Adopted unanimously at the
+968th meeting.
+
+11 Ibid., Sixteenth Year, Supplement for April, May and June
+1961, document S/4797.
+"""
+
+NUMBERED = """Resolution 719 (1991)
+of 6 November 1991
+
+The Security Council,
+
+Recalling its resolutions 637 (1989) of 27 July 1989 and 691 (1991) of 6 May 1991, 128
+
+1. Approves the report of the Secretary-General of 28
+October 1991, 140
+
+2. Extends, under its authority, the mandate of
+the Group for a further period of five months;
+
+3. Urgently calls upon all parties to respect the
+cease-fire; and (a) to release prisoners; (b) to report;
+4. Pays tribute to the Group for its work.
+Adopted at the 3016th meeting by 13 votes to none, with 2 abstentions (Cuba, Yemen).
+"""
+
+RESOLVES = """70 (1949). Resolution of 7 March 1949
+
+Whereas Article 83 of the Charter provides for the trusteeship system ; and
+
+Whereas the Council wishes to use the assistance of the Trusteeship Council,
+
+The Security Council
+Resolves:
+
+1, That the Trusteeship Council be requested to perform these functions;
+
+2. That the Secretary-General be requested to advise the Security Council of all reports.
+
+Adopted at the 415th meeting by 8 votes to none, with 3 abstentions.
+"""
+
+DECLARATION = """---
+title: Universal Declaration of Human Rights
+bcp47: en
+---
+
+# Universal Declaration of Human Rights
+
+## Preamble
+
+Whereas recognition of the inherent dignity of all members of the human family is the foundation of freedom,
+
+Whereas disregard and contempt for human rights have resulted in barbarous acts,
+
+Now, therefore,
+
+The General Assembly
+
+Proclaims this Universal Declaration of Human Rights as a common standard of achievement for all peoples.
+
+## Article 1
+
+All human beings are born free and equal in dignity and rights.
+
+## Article 2
+
+Everyone is entitled to all the rights and freedoms set forth in this Declaration.
+
+Furthermore, no distinction shall be made on the basis of the political status of the country.
+
+## Article 19
+
+Everyone has the right to freedom of opinion and expression.
+"""
+
+
+def _doc(text: str, doc_id: str = "S/RES/1 (1946)", source: str = "t.jsonl:1"):
+    return make_document(text, source, doc_id, doc_id=doc_id, metadata={"symbol": doc_id})
+
+
+def _shape(clauses):
+    return [(c.clause_id.rsplit("/", 1)[1], c.label) for c in clauses]
+
+
+def test_an_old_unnumbered_resolution_parses_into_its_parts_with_footnotes_apart():
+    cl = parse(_doc(OLD_UNNUMBERED, "S/RES/165 (1961)"))
+    assert _shape(cl) == [("head", ""), ("open", ""), ("pre-1", "Having examined"),
+                          ("op-1", "Recommends"), ("adopt", "Adopted"), ("notes", "")]
+    assert cl[1].text == "The Security Council,"
+    assert cl[4].text == "Adopted unanimously at the 968th meeting."
+    assert cl[5].text.startswith("11 Ibid.")
+
+
+def test_numbered_paragraphs_are_never_merged_and_an_adverb_does_not_make_preamble():
+    cl = parse(_doc(NUMBERED, "S/RES/719 (1991)"))
+    ops = [c for c in cl if c.kind == "operative"]
+    assert [c.label for c in ops] == ["Approves", "Extends", "Urgently calls upon", "Pays tribute"]
+    assert [c.text[:2] for c in ops] == ["1.", "2.", "3.", "4."]
+    assert "(a) to release prisoners; (b) to report;" in ops[2].text  # sub-items stay in their paragraph
+    assert [c.kind for c in cl if c.kind == "preamble"] == ["preamble"]
+    assert cl[-1].kind == "adoption" and "13 votes to none" in cl[-1].text
+
+
+def test_numbered_items_under_resolves_carry_its_label():
+    cl = parse(_doc(RESOLVES, "S/RES/70 (1949)"))
+    ops = [c for c in cl if c.kind == "operative"]
+    assert [c.label for c in ops] == ["Resolves", "Resolves", "Resolves"]
+    assert ops[1].text.startswith("1, That") and ops[2].text.startswith("2. That")
+
+
+def test_the_declaration_has_preamble_proclamation_and_one_clause_per_article(tmp_path: Path):
+    f = tmp_path / "udhr-en.md"
+    f.write_text(DECLARATION, encoding="utf-8")
+    (doc,) = load_paths([f]).documents
+    assert doc.doc_id == "udhr-en" and doc.title == "Universal Declaration of Human Rights"
+    assert doc.metadata["body"] == "General Assembly" and doc.metadata["language"] == "en"
+    cl = parse(doc)
+    assert _shape(cl) == [("head", ""), ("pre-1", "Whereas"), ("pre-2", "Whereas"), ("open", ""),
+                          ("op-1", "Proclaims"), ("art-1", "Article 1"), ("art-2", "Article 2"),
+                          ("art-3", "Article 19")]
+    assert cl[-2].text.endswith("political status of the country.")
+    assert cl[-1].text == "Everyone has the right to freedom of opinion and expression."
+
+
+@pytest.mark.parametrize("text, body", [
+    (OLD_UNNUMBERED, "Security Council"),
+    (DECLARATION, "General Assembly"),
+    ("Résolution N° 9\nGA-2021-89-RES-09\n\nL’Assemblée générale de l’O.I.P.C.-INTERPOL, réunie en sa 89ème session,\n",
+     "INTERPOL General Assembly"),
+])
+def test_the_body_is_read_from_the_text(text, body):
+    assert _doc(text).metadata["body"] == body
+
+
+def test_a_jsonl_id_is_kept_verbatim_in_documents_and_clause_ids(tmp_path: Path):
+    f = tmp_path / "sc.jsonl"
+    f.write_text(json.dumps({"id": "S/RES/165 (1961)", "title": "Security Council resolution 165 (1961)",
+                             "text": OLD_UNNUMBERED, "metadata": {"organisation": "UN Security Council"}}) + "\n")
+    (doc,) = load_paths([f]).documents
+    assert doc.doc_id == "S/RES/165 (1961)"
+    assert parse(doc)[3].clause_id == "S/RES/165 (1961)/op-1"
+
+
+def test_the_frame_names_the_body_in_the_questions_language_without_a_foreign_gloss():
+    from resqa.answer import ExtractiveAnswerer
+
+    doc = _doc(NUMBERED, "S/RES/719 (1991)")
+    op = next(c for c in parse(doc) if c.label == "Approves")
+    index = SimpleNamespace(docs={doc.doc_id: SimpleNamespace(metadata=doc.metadata)})
+    frame = ExtractiveAnswerer(index, None)._frame  # type: ignore[arg-type]
+    assert frame(op, "en") == ("Operative clause 1 of S/RES/719 (1991) (Approves: the Security Council approves)"
+                               " — what the Security Council calls for:")
+    assert "Consejo de Seguridad aprueba" in frame(op, "es")
+    assert "le Conseil de sécurité" in frame(op, "fr")
+    assert frame(op, "ru").startswith("Operative clause 1")  # no Russian templates: English, whole
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("¿Cuántos votos obtuvo la resolución?", "es"),
+    ("Según la Declaración, ¿qué derecho tiene toda persona?", "es"),
+    ("Que dit la résolution 242 ?", "fr"),
+    ("Что говорит статья 19?", "ru"),
+    ("ماذا تقول المادة 19؟", "ar"),
+])
+def test_question_language(question, lang):
+    from resqa import language
+
+    assert language.detect(question) == lang
+
+
+# ------------------------------------------------------------------ a small library, end to end
+CYPRUS = """Resolution 186 (1964)
+of 4 March 1964
+
+The Security Council,
+
+Noting that the present situation with regard to Cyprus is likely to threaten international peace,
+
+1. Calls upon all Member States to refrain from any action likely to worsen the situation in Cyprus;
+
+2. Recommends the creation of a United Nations peace-keeping force in Cyprus;
+
+3. Recommends that the stationing of the force shall be for a period of three months.
+
+Adopted unanimously at the 1102nd meeting.
+"""
+
+
+@pytest.fixture
+def library(tmp_path: Path):
+    from resqa.config import Settings
+    from resqa.pipeline import Pipeline
+
+    f = tmp_path / "sc.jsonl"
+    rows = [("S/RES/165 (1961)", OLD_UNNUMBERED), ("S/RES/719 (1991)", NUMBERED), ("S/RES/186 (1964)", CYPRUS)]
+    f.write_text("".join(json.dumps({"id": i, "title": f"Security Council resolution {i[6:]}", "text": t,
+                                     "metadata": {"organisation": "UN Security Council"}}) + "\n" for i, t in rows))
+    (tmp_path / "udhr-en.md").write_text(DECLARATION, encoding="utf-8")
+    pipe = Pipeline(Settings(index_dir=tmp_path / "index", embedder="hash"), create=True)
+    pipe.ingest([f, tmp_path / "udhr-en.md"])
+    return pipe
+
+
+@pytest.mark.parametrize("question", [
+    "What does resolution 186 recommend?",
+    "What does S/RES/186 (1964) recommend?",
+    "Que recommande la résolution 186 (1964) ?",
+    "¿Qué recomienda la resolución 186?",
+])
+def test_a_resolution_named_however_written_is_searched_inside(library, question):
+    ans = library.ask(question)
+    assert ans.answerable and ans.to_json()["document"] == "S/RES/186 (1964)"
+    assert all(c.clause.doc_id == "S/RES/186 (1964)" for c in ans.citations)
+
+
+def test_a_resolution_the_library_does_not_hold_is_refused(library):
+    ans = library.ask("What does resolution 187 recommend?")
+    assert not ans.answerable and "does not hold resolution 187" in ans.text
+
+
+def test_an_article_of_the_declaration_is_addressed(library):
+    ans = library.ask("What does Article 19 say?")
+    assert ans.answerable and ans.citations[0].clause.clause_id == "udhr-en/art-3"
+
+
+def test_a_count_is_answered_only_from_a_clause_that_gives_one(library):
+    assert not library.ask("How many soldiers does resolution 186 send to Cyprus?").answerable
+    assert library.ask("How many months does resolution 186 station the force for?").answerable
+
+
+def test_a_near_empty_opening_is_never_cited(library):
+    for q in ("What did the Security Council do?", "Which body adopted resolution 165?"):
+        ans = library.ask(q)
+        assert all(c.clause.kind != "opening" for c in (*ans.citations, *ans.related))
+
+
+def test_a_question_naming_two_resolutions_cites_each(library):
+    ans = library.ask("What do resolutions 165 (1961) and 186 (1964) recommend?")
+    assert {c.clause.doc_id for c in ans.citations} == {"S/RES/165 (1961)", "S/RES/186 (1964)"}
+
+
+@pytest.mark.parametrize("question, key", [
+    ("What does resolution 242 say?", " resolution 242 "),
+    ("What does S/RES/242 (1967) say?", " s res 242 1967 "),
+    ("Que dit la résolution du Conseil de sécurité 242 ?", " resolution 242 "),
+    ("¿Qué pide la resolución 242 (1967)?", " resolution 242 1967 "),
+    ("Что говорит резолюция Совета Безопасности 687?", " resolution 687 "),
+    ("ما الذي نص عليه قرار مجلس الأمن 1446 (2002)؟", " resolution 1446 2002 "),
+])
+def test_a_resolution_number_is_read_however_written(question, key):
+    from resqa import references
+
+    (ref,) = references.resolutions(question)
+    assert references.key(ref) == key
