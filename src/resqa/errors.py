@@ -45,3 +45,7 @@ class IndexDamagedError(ResqaError):
     """The index exists but is inconsistent or unreadable (truncated files, lost records)."""
 
     exit_code = 3
+
+
+class ConfigError(InputError):
+    """A setting resqa cannot use (unknown embedder, missing URL or model, a bad number)."""

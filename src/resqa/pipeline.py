@@ -20,7 +20,8 @@ class Pipeline:
         from resqa.retrieve import HybridRetriever
 
         self.settings = settings
-        self.embedder = get_embedder(settings.embedder)
+        self.embedder = get_embedder(settings.embedder, settings)
+        _ = self.embedder.dim  # a server embedder is asked here: an absent one is exit 5, not a damaged index
         self.index = ClauseIndex(settings, self.embedder, create=create)
         self.retriever = HybridRetriever(self.index, self.embedder)
         self.extractive = ExtractiveAnswerer(self.index, self.retriever)
