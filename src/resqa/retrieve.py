@@ -134,6 +134,7 @@ class SearchResult:
     # in the resolutions searched ([] when none of them has such a clause)
     addressed: dict[str, list[str]] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # what a later stage could not do (rerank.py: reranking skipped, and why)
 
 
 WORD_CACHE_SIZE = 50_000
