@@ -230,3 +230,27 @@ def test_server_embedder_without_settings_is_refused():
 
     with pytest.raises(ConfigError):
         get_embedder("openai-compatible")
+
+
+def test_page_shows_a_banner_while_the_server_is_away_and_recovers(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    with FakeEmbeddings(dim=16) as fake:
+        settings = fake_settings(tmp_path, fake, embed_api_key=KEY)
+        Pipeline(settings, create=True).ingest([SEEDS])
+        for k, v in {"RESQA_INDEX": str(settings.index_dir), "RESQA_EMBEDDER": "openai-compatible",
+                     "RESQA_EMBED_BASE_URL": settings.embed_base_url, "RESQA_EMBED_MODEL": "fake-embed",
+                     "RESQA_EMBED_API_KEY": KEY, "RESQA_EMBED_TIMEOUT": "2",
+                     "RESQA_FEEDBACK": str(tmp_path / "fb.jsonl")}.items():
+            monkeypatch.setenv(k, v)
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        assert not at.exception and not at.error
+        fake.mode = "error"
+        at.chat_input[0].set_value("Où s’est tenue la session ?").run()
+        errors = [e.value for e in at.error]
+        assert len(errors) == 1 and "embeddings server" in errors[0] and "HTTP 500" in errors[0]
+        assert KEY not in errors[0]
+        fake.mode = "ok"
+        at.chat_input[0].set_value("Où s’est tenue la session ?").run()
+        assert not at.exception and not at.error and any("Istanbul" in m.value for m in at.markdown)

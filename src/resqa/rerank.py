@@ -16,6 +16,7 @@ a reranker only changes which clauses come first. Keys go in a header and are ne
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import replace
 from typing import Any, Protocol
@@ -44,14 +45,14 @@ def checked(pairs: list[tuple[Any, Any]], n: int) -> Ranking:
     out: dict[int, float] = {}
     for i, s in pairs:
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n:
-            raise RerankError(f"it named candidate {i!r} of {n}")
+            raise RerankError(f"named candidate {i!r} of {n}")
         if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s):
-            raise RerankError(f"it gave score {s!r}")
+            raise RerankError(f"gave score {s!r}")
         if i in out:
-            raise RerankError(f"it ranked candidate {i} twice")
+            raise RerankError(f"ranked candidate {i} twice")
         out[i] = float(s)
     if not out:
-        raise RerankError("it ranked nothing")
+        raise RerankError("ranked nothing")
     return sorted(out.items(), key=lambda kv: -kv[1])
 
 
@@ -120,6 +121,9 @@ class LLMReranker:
         def parse(answer: str, num_choices: int) -> tuple[list[int], list[float]]:
             from llama_index.core.indices.utils import default_parse_choice_select_answer_fn
 
+            named = [int(n) for n in re.findall(r"Doc:\s*(\d+)", answer)]
+            if any(not 1 <= n <= num_choices for n in named):  # llama-index would skip these silently
+                raise RerankError(f"named candidate {max(named)} of {num_choices}")
             nums, rels = default_parse_choice_select_answer_fn(answer, num_choices)
             if len(rels) != len(nums):
                 raise RerankError("sent a reply whose relevances cannot be read")
