@@ -92,6 +92,14 @@ class Settings:
 
     __str__ = __repr__
 
+    def cache_key(self) -> str:
+        """A digest of every setting, keys included, for caching what depends on them (the page's
+        pipeline); a digest, so no key can be read back from it."""
+        import hashlib
+        from dataclasses import astuple
+
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:24]
+
 
 def _number(env: dict[str, str], key: str, default: float, integer: bool = False) -> float:
     """A positive number from the environment; a bad one is a configuration error (exit 2)."""
