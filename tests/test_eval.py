@@ -91,3 +91,21 @@ def test_syntec_cases_match_their_corpus():
     assert len(docs) == 2108
     assert all(set(c.gold_docs) <= docs for c in cases)
     assert sum(c.unanswerable for c in cases) == sum(not q["requiredArticles"] for q in upstream) == 22
+
+
+def test_gold_given_as_quotes_resolves_to_the_clause_that_holds_them(pipe):
+    """A set written from the texts alone names its gold by document and verbatim words; the
+    harness finds the clause, however the document id is punctuated, and reports a quote that
+    no clause of that document holds."""
+    from resqa.evaluate import doc_key, resolve_gold
+
+    op2 = pipe.clause("GA-2021-89-RES-09/op-2")
+    words = " ".join(op2.text.split()[3:12])
+    ok = Case("q1", "?", "en", "t", (), (), (), False, gold_docs=("ga 2021 89 res 09",),
+              gold_quotes=(("GA/2021/89/RES/09", words),))
+    bad = Case("q2", "?", "en", "t", (), (), (), False, gold_quotes=(("GA-2021-89-RES-09", "words nowhere at all"),))
+    (r1, r2), problems = resolve_gold([ok, bad], list(pipe.index.clauses.values()))
+    assert r1.gold == ("GA-2021-89-RES-09/op-2",) and r1.gold_docs == ("GA-2021-89-RES-09",)
+    assert r1.must_quote == (words,)
+    assert problems == ["q2: gold quote not found in GA-2021-89-RES-09: words nowhere at all"]
+    assert doc_key("S/RES/242 (1967)") == doc_key("S-RES-242-1967") != doc_key("S/RES/24 (1967)")

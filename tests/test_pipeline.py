@@ -88,7 +88,8 @@ def test_bad_questions(pipe, bad):
 
 def test_search_restricted_to_documents(pipe):
     assert pipe.search("encryption", doc_ids={DOC}).hits
-    assert not pipe.search("encryption", doc_ids={"other"}).hits
+    with pytest.raises(InputError, match="other"):  # an unknown id is named, not searched as empty
+        pipe.search("encryption", doc_ids={"other"})
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path):

@@ -18,7 +18,7 @@ import numpy as np
 
 from resqa import abstain, language, references
 from resqa.clauses import match_keyword
-from resqa.config import MAX_QUESTION_CHARS
+from resqa.config import MAX_HISTORY_CHARS, MAX_QUESTION_CHARS
 from resqa.errors import InputError
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_clause, tokens_for_query
@@ -40,14 +40,45 @@ def templates() -> dict:
         return tomllib.load(fh)
 
 
+def _check_text(text: str, what: str) -> None:
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(f"{what} is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    if "\x00" in text:
+        raise InputError(f"{what} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: "\ud800" in JSON, or argv bytes that are not UTF-8
+        raise InputError(f"{what} is not valid text (character {exc.start + 1} is a lone surrogate, "
+                         "e.g. bytes that are not UTF-8); send it as UTF-8") from None
+
+
 def validate_question(question: object) -> str:
-    if not isinstance(question, str) or not question.strip():
+    if question is not None and not isinstance(question, str):
+        raise InputError(f"the question must be text, not {type(question).__name__}")
+    if not question or not question.strip():
         raise InputError("the question is empty; type a question about the resolutions")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
-    if "\x00" in question:
-        raise InputError("the question contains a NUL character")
+    _check_text(question, "the question")
+    if not any(ch.isalnum() for ch in question):
+        raise InputError("the question has no words (only symbols or emoji); type a question about the resolutions")
     return question.strip()
+
+
+def validate_history(history: object) -> list[str]:
+    """Earlier questions of a conversation: each within the question limit, and at most
+    MAX_HISTORY_CHARS in all (the page sends its latest turns within that: ui.history_of)."""
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise InputError("the history must be a list of earlier questions")
+    for i, h in enumerate(history, 1):
+        if not isinstance(h, str):
+            raise InputError(f"history item {i} must be text, not {type(h).__name__}")
+        _check_text(h, f"history item {i}")
+    total = sum(len(h) for h in history)
+    if total > MAX_HISTORY_CHARS:
+        raise InputError(f"the history is {total} characters long; the limit is {MAX_HISTORY_CHARS} "
+                         "(send only the latest questions)")
+    return [h.strip() for h in history if h.strip()]
 
 
 def question_language(question: str, history: list[str]) -> str:

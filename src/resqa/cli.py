@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,17 +43,22 @@ def _progress_bar(done: int, total: int, name: str) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from resqa.index import ClauseIndex
+    from resqa.index import ClauseIndex, check_droppable, ingest_lock
     from resqa.pipeline import Pipeline
 
     settings = _settings(args)
     if args.rebuild:
-        ClauseIndex.drop(settings)
-    pipe = Pipeline(settings, create=True)
-    paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
-    report = pipe.ingest(paths, progress=_progress_bar)
+        check_droppable(settings)  # before the lock file is written into someone's folder
+    with ingest_lock(settings.index_dir):  # held from the drop to the last write: a second ingest gets 4
+        if args.rebuild:
+            ClauseIndex.drop(settings)
+        pipe = Pipeline(settings, create=True)
+        paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
+        report = pipe.ingest(paths, progress=_progress_bar, locked=True)
     for _source, reason in report.skipped:
-        print(f"skipped: {reason}", file=sys.stderr)
+        _emit(terminal_safe(f"skipped: {reason}"), sys.stderr)
+    for note in report.notes:
+        _emit(terminal_safe(f"note: {note}"), sys.stderr)
     print(f"{report.documents} documents, {report.clauses} clauses; {report.embedded} records embedded, "
           f"{report.reused} reused, {report.removed} documents removed, {len(report.skipped)} files skipped")
     return 1 if report.skipped and report.documents == 0 else 0
@@ -74,6 +82,59 @@ def _requests(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
         yield req
 
 
+_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "true/false", type(None): "null"}
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _request_fields(req: dict[str, Any], args: argparse.Namespace
+                    ) -> tuple[object, object, set[str] | None, dict[str, list[str]] | None]:
+    """(question, history, documents, where) of one request, each field's type checked by name."""
+    question = req.get("question")
+    if question is not None and not isinstance(question, str):
+        raise InputError(f'"question" must be a string, not {_json_type(question)}')
+    hist = req.get("history")
+    if hist is not None and not isinstance(hist, list):
+        raise InputError(f'"history" must be a list of earlier questions, not {_json_type(hist)}')
+    docs = req.get("documents")
+    if docs is not None and (not isinstance(docs, list) or not all(isinstance(d, str) for d in docs)):
+        raise InputError(f'"documents" must be a list of document ids (strings), not {_json_type(docs)}, '
+                         'e.g. ["GA-2021-89-RES-09"]')
+    where = parse_where(args.where or [])
+    extra = req.get("where")
+    if extra is not None:
+        if not isinstance(extra, dict):
+            raise InputError(f'"where" must be an object, e.g. {{"year": "2015..2021"}}, not {_json_type(extra)}')
+        for k, v in extra.items():
+            values = v if isinstance(v, list) else [v]
+            if not values or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in values):
+                raise InputError(f'"where" value for {k!r} must be a string or number (or a list of them), '
+                                 f"not {_json_type(v)}")
+            where.update(parse_where([f"{k}={','.join(str(x) for x in values)}"]))
+    chosen = set(docs) if docs else (set(args.doc) if args.doc else None)
+    return question, hist or [], chosen, where or None
+
+
+def _emit(text: str, stream: Any = None) -> None:
+    """Print without letting a lone surrogate (an escaped one echoed back) stop the batch."""
+    stream = stream or sys.stdout
+    stream.write(text.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+    stream.flush()
+
+
+# C0 and C1 controls (but tab and newline), DEL, and the bidirectional overrides and isolates
+# that reorder what a terminal shows: document text must never drive the user's terminal.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Plain text for a terminal: control characters shown as escapes (ESC -> \\x1b), never sent."""
+    return _CONTROL.sub(lambda m: ascii(m.group(0))[1:-1], text)
+
+
 def _serve_requests(args: argparse.Namespace, handle) -> int:
     from resqa.pipeline import Pipeline
 
@@ -85,22 +146,16 @@ def _serve_requests(args: argparse.Namespace, handle) -> int:
             status = InputError.exit_code
         else:
             try:
-                hist = req.get("history") or []
-                if not isinstance(hist, list):
-                    raise InputError('"history" must be a list of earlier questions')
-                docs = set(req["documents"]) if req.get("documents") else (set(args.doc) if args.doc else None)
-                where = parse_where(args.where or [])
-                if isinstance(req.get("where"), dict):
-                    where.update(parse_where(f"{k}={v}" for k, v in req["where"].items()))
-                out = handle(pipe, req.get("question"), [str(h) for h in hist], docs, where or None)
+                question, hist, docs, where = _request_fields(req, args)
+                out = handle(pipe, question, hist, docs, where)
             except ResqaError as exc:
                 if args.question != "-":
                     raise
                 out, status = {"question": req.get("question"), "error": str(exc)}, exc.exit_code
         if args.json or args.question == "-":
-            print(json.dumps(out, ensure_ascii=False), flush=True)
+            _emit(json.dumps(out, ensure_ascii=False))
         else:
-            print(out["_text"] if "_text" in out else out.get("error", ""))
+            _emit(terminal_safe(out["_text"] if "_text" in out else out.get("error", "")))
     return status
 
 
@@ -133,13 +188,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     info = Pipeline(_settings(args)).index.info()
     if args.json:
-        print(json.dumps(info, ensure_ascii=False, indent=2))
+        _emit(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
-    print(f"index: {info['index']} (collection {info['collection']})")
-    print(f"embedder: {info['embedder']} ({info['dim']} dims), parser v{info['parser_version']}")
-    print(f"clauses by kind: {json.dumps(info['clauses_by_kind'])}")
-    for d in info["documents"]:
-        print(f"- {d['id']} [{d['language']}] {d['title']} — {json.dumps(d['clauses'])}")
+    lines = [f"index: {info['index']} (collection {info['collection']})",
+             f"embedder: {info['embedder']} ({info['dim']} dims), parser v{info['parser_version']}",
+             f"clauses by kind: {json.dumps(info['clauses_by_kind'])}"]
+    lines += [f"- {d['id']} [{d['language']}] {d['title']} — {json.dumps(d['clauses'])}" for d in info["documents"]]
+    for line in lines:
+        _emit(terminal_safe(line))
     return 0
 
 
@@ -153,6 +209,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from resqa.bench import main as bench_main
 
     return bench_main(args)
+
+
+def _at_least_one(value: str) -> int:
+    try:
+        k = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"{k} hits: ask for 1 or more")
+    return k
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--where", action="append", metavar="KEY=VALUE",
                         help="restrict by metadata: organisation=INTERPOL, year=2015..2021, language=fr (repeatable)")
         if name == "search":
-            sp.add_argument("--k", type=int, default=8)
+            sp.add_argument("--k", type=_at_least_one, default=8, help="number of hits (1 or more)")
         common(sp)
         sp.set_defaults(func=func)
     sp = sub.add_parser("info", help="documents, clause counts and index settings")
@@ -211,10 +277,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, so that a reader gone away is caught below, not at exit
+        return status
     except ResqaError as exc:
-        print(f"resqa: {exc}", file=sys.stderr)
+        _emit(terminal_safe(f"resqa: {exc}"), sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # The reader stopped early (`resqa info | head`): as for any filter, stop quietly. Point
+        # stdout at /dev/null so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except KeyboardInterrupt:
         print("resqa: interrupted; run the same command again to finish", file=sys.stderr)
         return 130

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_CHARS = 10 * MAX_QUESTION_CHARS  # earlier questions, all together
 PARSER_VERSION = "5"  # bump when what is indexed for a clause changes (text, segments, gloss)
 DEFAULT_INDEX_DIR = ".resqa/index"
 DEFAULT_SEEDS_DIR = "seeds"

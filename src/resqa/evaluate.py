@@ -27,6 +27,7 @@ their first clause).
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 import tomllib
@@ -56,6 +57,7 @@ class Case:
     must_quote: tuple[str, ...]
     unanswerable: bool
     gold_docs: tuple[str, ...] = ()
+    gold_quotes: tuple[tuple[str, str], ...] = ()  # (document, verbatim words): resolved to clauses at run time
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -68,10 +70,52 @@ def load_cases(path: Path) -> list[Case]:
             out.append(Case(r["id"], r["question"], r.get("lang", ""), r.get("type", ""),
                             tuple(r.get("history", ())), tuple(r.get("gold", ())),
                             tuple(r.get("must_quote", ())), bool(r.get("unanswerable", False)),
-                            tuple(r.get("gold_docs", ()))))
+                            tuple(r.get("gold_docs", ())),
+                            tuple((q["doc"], q["quote"]) for q in r.get("gold_quotes", ()))))
         except (ValueError, KeyError) as exc:
             raise InputError(f"{path}:{n}: bad eval case ({exc})") from exc
     return out
+
+
+def doc_key(doc_id: str) -> str:
+    """A document id compared however it is punctuated: "S/RES/242 (1967)" ~ "S-RES-242-1967"."""
+    return re.sub(r"[^0-9a-z]+", "-", doc_id.casefold()).strip("-")
+
+
+def _locate(quote: str, clauses: list[Clause]) -> tuple[list[str], bool]:
+    """The clauses holding a gold quote, and whether one holds it whole: the one whose text
+    contains it, else those that hold most of its words (a quote the parser split in two)."""
+    nq = normalize_for_match(quote)
+    exact = [c.clause_id for c in clauses if nq and nq in normalize_for_match(c.text)]
+    if exact:
+        return exact[:1], True
+    words = set(nq.split())
+    scored = sorted(((len(words & set(normalize_for_match(c.text).split())) / max(1, len(words)), c.clause_id)
+                     for c in clauses), reverse=True)
+    return [cid for share, cid in scored[:2] if share >= 0.5], False
+
+
+def resolve_gold(cases: list[Case], clauses: list[Clause]) -> tuple[list[Case], list[str]]:
+    """Turn gold given as (document, quote) into the clause ids and documents of this index, so a
+    set written from the texts alone does not depend on how the parser cuts them."""
+    by_doc: dict[str, list[Clause]] = defaultdict(list)
+    for c in clauses:
+        by_doc[doc_key(c.doc_id)].append(c)
+    ids = {doc_key(c.doc_id): c.doc_id for c in clauses}
+    out, problems = [], []
+    for case in cases:
+        if not case.gold_quotes and not case.gold_docs:
+            out.append(case)
+            continue
+        gold, docs, must = list(case.gold), [ids.get(doc_key(d), d) for d in case.gold_docs], list(case.must_quote)
+        for doc, quote in case.gold_quotes:
+            found, whole = _locate(quote, by_doc.get(doc_key(doc), []))
+            if not found:
+                problems.append(f"{case.id}: gold quote not found in {doc}: {quote[:50]}")
+            gold += [g for g in found if g not in gold]
+            must += [quote] if whole else []
+        out.append(replace(case, gold=tuple(gold), gold_docs=tuple(docs), must_quote=tuple(must)))
+    return out, problems
 
 
 def check_cases(cases: list[Case], lookup: Callable[[str], Clause | None],
@@ -186,7 +230,12 @@ def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
                                "quotes": [c.quote for c in ans.citations], "generator": ans.generator,
                                "notices": list(ans.notices)}
         if not case.unanswerable:
-            if case.gold_docs:  # document-level gold: compare the documents of clauses
+            gold_docs = set(case.gold_docs) or {cl.doc_id for g in case.gold if (cl := lookup(g))}
+            first_doc = ans.citations[0].clause.doc_id if ans.citations else None
+            row.update(doc1=float(first_doc in gold_docs),
+                       shown=float(bool({c.clause.clause_id for c in ans.citations} & set(case.gold or ()))
+                                   or (not case.gold and first_doc in gold_docs)))
+            if case.gold_docs and not case.gold:  # document-level gold: compare the documents of clauses
                 gold = set(case.gold_docs)
                 ranked = list(dict.fromkeys(lookup(r).doc_id for r in ranked))
                 cited = list(dict.fromkeys(c.clause.doc_id for c in ans.citations))
@@ -226,6 +275,7 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, float]:
         if any("span_p" in r for r in ans) else {}  # only for cases with must-quote spans
     return {"n": len(rows), "hit@1": mean("hit1", ans), "hit@3": mean("hit3", ans), "mrr": mean("rr", ans),
             "citation_precision": mean("cit_p", ans), "citation_recall": mean("cit_r", ans), **spans,
+            "doc@1": mean("doc1", ans), "citations_hold_gold": mean("shown", ans),
             "char_citation_precision": mean("char_p", ans),
             "refusal_accuracy": (sum(not r["answered"] for r in una) / len(una)) if una else 1.0,
             "false_refusal_rate": (sum(not r["answered"] for r in ans) / len(ans)) if ans else 0.0,
@@ -265,16 +315,18 @@ def run_baseline(pipe, cases: list[Case], corpus: list[Path]) -> dict[str, float
             a, b = n.node.start_char_idx or 0, n.node.end_char_idx or 0
             doc_id = n.node.ref_doc_id
             chars += b - a
-            if case.gold_docs:  # document-level gold: a chunk is its document
+            if case.gold_docs and not case.gold:  # document-level gold: a chunk is its document
                 covered.append([doc_id])
                 in_gold += (b - a) if doc_id in case.gold_docs else 0
                 continue
             cl = [c.clause_id for c in by_doc.get(doc_id, []) if min(b, c.end) - max(a, c.start) >= 0.5 * (c.end - c.start)]
             covered.append(cl)
             in_gold += sum(max(0, min(b, c.end) - max(a, c.start)) for c in by_doc.get(doc_id, []) if c.clause_id in case.gold)
-        gold = set(case.gold_docs or case.gold)
+        gold = set(case.gold or case.gold_docs)
+        gold_docs = set(case.gold_docs) or {c.doc_id for g in case.gold if (c := pipe.clause(g))}
         cited = {x for cl in covered for x in cl}
-        rows.append({"hit1": float(bool(covered) and bool(set(covered[0]) & gold)),
+        rows.append({"doc1": float(bool(nodes) and nodes[0].node.ref_doc_id in gold_docs),
+                     "hit1": float(bool(covered) and bool(set(covered[0]) & gold)),
                      "hit3": float(any(set(cl) & gold for cl in covered[:3])),
                      "cit_p": len(cited & gold) / len(cited) if cited else 0.0,
                      "cit_r": len(cited & gold) / len(gold), "char_p": in_gold / chars if chars else 0.0,
@@ -284,7 +336,7 @@ def run_baseline(pipe, cases: list[Case], corpus: list[Path]) -> dict[str, float
         return sum(r[k] for r in rows) / len(rows) if rows else 0.0
 
     lat = [r["lat"] for r in rows]
-    return {"hit@1": mean("hit1"), "hit@3": mean("hit3"), "citation_precision": mean("cit_p"),
+    return {"hit@1": mean("hit1"), "hit@3": mean("hit3"), "doc@1": mean("doc1"), "citation_precision": mean("cit_p"),
             "citation_recall": mean("cit_r"), "char_citation_precision": mean("char_p"),
             "latency_p50_ms": statistics.median(lat) if lat else 0.0, "build_s": build_s,
             "chunks": len(index.docstore.docs)}
@@ -374,13 +426,13 @@ def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, r
         bs = f"{b:.3f}" if isinstance(b, float) else str(b)
         p = "" if plain is None else (f" {plain[k]:.3f} |" if k in plain else " |")
         lines.append(f"| {k} | {v:.3f} |{p} {bs} | {t.get('target', '')} | {t.get('gate', '')} |")
-    lines += ["", "## By language", "", "| lang | n | hit@1 | cit P | cit R | refusal acc | false refusal |",
-              "|---|---|---|---|---|---|---|"]
-    cols = ("hit@1", "citation_precision", "citation_recall", "refusal_accuracy", "false_refusal_rate")
+    lines += ["", "## By language", "", "| lang | n | hit@1 | doc@1 | cit P | cit R | refusal acc | false refusal |",
+              "|---|---|---|---|---|---|---|---|"]
+    cols = ("hit@1", "doc@1", "citation_precision", "citation_recall", "refusal_accuracy", "false_refusal_rate")
     for k, m in by_lang.items():
         lines.append(f"| {k} | {m['n']} | " + " | ".join(_cell(m, c) for c in cols) + " |")
-    lines += ["", "## By question type", "", "| type | n | hit@1 | cit P | cit R | refusal acc | false refusal |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "## By question type", "", "| type | n | hit@1 | doc@1 | cit P | cit R | refusal acc | false refusal |",
+              "|---|---|---|---|---|---|---|---|"]
     for k, m in by_type.items():
         lines.append(f"| {k} | {m['n']} | " + " | ".join(_cell(m, c) for c in cols) + " |")
     lines += ["", "## Gate failures", ""] + ([f"- {f}" for f in fails] or ["none"])
@@ -409,8 +461,8 @@ def main(args, settings: Settings, progress=None) -> int:
             print(f"eval corpus: {len(report.skipped)} files skipped: {report.skipped[:3]}")
     else:
         pipe = Pipeline.open_or_build(settings)
-    cases = load_cases(Path(args.set_path))
-    problems = check_cases(cases, pipe.clause, set(pipe.index.docs))
+    cases, problems = resolve_gold(load_cases(Path(args.set_path)), list(pipe.index.clauses.values()))
+    problems += check_cases(cases, pipe.clause, set(pipe.index.docs))
     if problems:
         for p in problems[:50]:
             print(f"eval set: {p}")

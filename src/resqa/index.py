@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -40,10 +41,12 @@ from resqa.config import PARSER_VERSION, Settings
 from resqa.embed import Embedder
 from resqa.errors import (
     BackendError,
+    IndexAccessError,
     IndexBusyError,
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
+    InputError,
     ResqaError,
 )
 from resqa.lexical import LexicalIndex, tokens_for_clause
@@ -114,6 +117,13 @@ def _http_client(url: str) -> Any:
                                settings=ChromaSettings(anonymized_telemetry=False))
 
 
+def _read_only_message(index_dir: Path) -> str:
+    return (f"the index at {index_dir} is read-only for this user: chromadb writes to its store even to "
+            "read it (chroma-core/chroma#1438), so it cannot be served from here. The index itself is "
+            f"fine — ask its owner for write access, or serve a copy: cp -r {index_dir} <folder> and "
+            "pass --index <folder> (or RESQA_INDEX)")
+
+
 @contextlib.contextmanager
 def _chroma_errors(where: str) -> Iterator[None]:
     try:
@@ -127,6 +137,139 @@ def _chroma_errors(where: str) -> Iterator[None]:
             raise BackendError(f"the Chroma server is not answering ({where}: {name}); "
                                "start it, or unset RESQA_CHROMA_URL to use the local index") from exc
         raise BackendError(f"Chroma failed during {where}: {name}: {text[:300]}") from exc
+
+
+MARKER = "resqa-index.json"  # written into every index folder resqa creates
+OWN_ENTRIES = ("chroma", "cache", MARKER)  # what `--rebuild` may delete (ingest.lock stays: it is held)
+LOCK_NAME = "ingest.lock"
+
+
+def _access_error(index_dir: Path, exc: OSError, doing: str) -> IndexAccessError:
+    if isinstance(exc, (NotADirectoryError, FileExistsError)) or (index_dir.exists() and not index_dir.is_dir()):
+        return IndexAccessError(f"{index_dir} is a file, not an index folder — pass another --index")
+    return IndexAccessError(f"cannot {doing} in {index_dir}: {exc.strerror or exc} — the index needs write "
+                            "access for this user (check the folder's owner and permissions)")
+
+
+@contextlib.contextmanager
+def ingest_lock(index_dir: Path) -> Iterator[None]:
+    """The writer lock of an index folder: one ingest at a time; a second, in this process or
+    another, gets IndexBusyError (flock locks belong to each open file). `ingest --rebuild` holds
+    it from the drop to the last write, and tells ClauseIndex.ingest so (`locked=True`)."""
+    index_dir = Path(index_dir)
+    path = index_dir / LOCK_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+")
+    except OSError as exc:
+        raise _access_error(index_dir, exc, "take the ingest lock") from None
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise IndexBusyError(f"another ingest is running on {index_dir} "
+                                 f"(pid {holder}); wait for it to finish") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def is_resqa_folder(index_dir: Path) -> bool:
+    """Empty, absent, or a folder resqa made: its marker is there, or (an index made before the
+    marker existed) it holds nothing but what resqa writes, with a Chroma store in it."""
+    index_dir = Path(index_dir)
+    if not index_dir.exists():
+        return True
+    if not index_dir.is_dir():
+        return False
+    names = {p.name for p in index_dir.iterdir()}
+    if not names or MARKER in names:
+        return True
+    made_by_resqa = (index_dir / "chroma" / "chroma.sqlite3").is_file() or LOCK_NAME in names
+    return names <= {*OWN_ENTRIES, LOCK_NAME} and made_by_resqa
+
+
+def check_droppable(settings: Settings) -> None:
+    """Refuse `--rebuild` on a folder that is not a resqa index: it would delete the user's files."""
+    d = Path(settings.index_dir)
+    if d.exists() and not d.is_dir():
+        raise InputError(f"{d} is a file, not an index folder — pass another --index")
+    if not is_resqa_folder(d):
+        raise InputError(f"{d} is not a resqa index (no {MARKER} in it, and it holds other files) — "
+                         "`--rebuild` deletes only a resqa index; pass an empty or new folder as --index")
+
+
+def _write_marker(index_dir: Path) -> None:
+    marker = Path(index_dir) / MARKER
+    if not marker.exists():
+        marker.write_text(json.dumps({"resqa_schema": SCHEMA, "owns": list(OWN_ENTRIES)}) + "\n", encoding="utf-8")
+
+
+def source_file(source: str) -> Path | None:
+    """The file a document came from: its source, less a .jsonl record's ':line'."""
+    path, sep, line = source.rpartition(":")
+    return Path(path if sep and line.isdigit() else source) if source else None
+
+
+def _other_file(registered: str, source: str) -> bool:
+    """Does the registered document come from another file that is still there? (A registered
+    file that is gone was moved or renamed: the new one replaces it, as before.)"""
+    old, new = source_file(registered), source_file(source)
+    if old is None or new is None or not old.is_file():
+        return False
+    return old.resolve() != new.resolve()
+
+
+def _named_after_its_file(doc: Document, path: Path) -> bool:
+    """Was the id made from the file name (`a.txt` -> `a`, a .jsonl record without id ->
+    `articles-12`), rather than from the document itself (its reference code, a record's id)?"""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", path.stem).strip("-") or "document"
+    base = doc.doc_id.split("~")[0]
+    if doc.source != str(path):  # a .jsonl record: source is "file:line"
+        return base == f"{slug}-{doc.source.rpartition(':')[2]}"
+    return base == slug
+
+
+def _distinct_ids(docs: list[Document], registry: dict[str, DocInfo]) -> tuple[list[Document], list[str]]:
+    """Never replace a document from another file silently.
+
+    An id made from a file name is an accident of naming: `a.txt` in a second folder gets an id
+    of its own, `a~<folder>`, stable from one ingest to the next (the same clash picks the same
+    id). An id the document gives itself (a reference code such as GA-2021-89-RES-09, a .jsonl
+    record's id) says it is the same document: the new file replaces the old one's text, and a
+    note says which file now holds it."""
+    from dataclasses import replace
+
+    taken = {d.doc_id for d in docs}
+    out: list[Document] = []
+    notes: list[str] = []
+    for d in docs:
+        info = registry.get(d.doc_id)
+        src = source_file(d.source)
+        if info is None or src is None or not _other_file(info.source, d.source):
+            out.append(d)
+            continue
+        if not _named_after_its_file(d, src):
+            notes.append(f"{d.source} replaces the text of {d.doc_id}, which came from {info.source}")
+            out.append(d)
+            continue
+        parents = [re.sub(r"[^A-Za-z0-9._-]+", "-", p.name).strip("-") for p in src.resolve().parents if p.name]
+        candidates = [f"{d.doc_id}~{'-'.join(reversed(parents[:n]))}" for n in range(1, len(parents) + 1)]
+        candidates.append(f"{d.doc_id}~{hashlib.sha1(str(src.resolve()).encode()).hexdigest()[:8]}")
+        for new_id in candidates:
+            held = registry.get(new_id)
+            if new_id not in taken and (held is None or not _other_file(held.source, d.source)):
+                break
+        taken.add(new_id)
+        notes.append(f"{d.source} is indexed as {new_id}: the id {d.doc_id} belongs to {info.source}")
+        out.append(replace(d, doc_id=new_id))
+    return out, notes
 
 
 class ClauseIndex:
@@ -158,6 +301,8 @@ class ClauseIndex:
         except BackendError as exc:
             if settings.chroma_url:
                 raise
+            if "readonly database" in str(exc):  # chromadb cannot open a store it may not write
+                raise IndexAccessError(_read_only_message(settings.index_dir)) from exc
             raise IndexDamagedError(f"the index at {settings.index_dir} is damaged or unreadable ({exc}) — "
                                     "rebuild it with `resqa ingest --rebuild`") from exc
         self._check_against_store()
@@ -168,12 +313,28 @@ class ClauseIndex:
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        index_dir = Path(self.settings.index_dir)
         if self.settings.chroma_url:
+            if create:  # the local folder holds this client's cache: mark it as resqa's
+                try:
+                    index_dir.mkdir(parents=True, exist_ok=True)
+                    _write_marker(index_dir)
+                except OSError as exc:
+                    raise _access_error(index_dir, exc, "create the index") from None
             return _http_client(self.settings.chroma_url)
-        path = Path(self.settings.index_dir) / "chroma"
+        if index_dir.exists() and not index_dir.is_dir():
+            raise IndexAccessError(f"{index_dir} is a file, not an index folder — pass another --index")
+        path = index_dir / "chroma"
         if not create and not (path / "chroma.sqlite3").exists():
             raise IndexMissingError(f"no index at {self.settings.index_dir} — run `resqa ingest` first")
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if create:
+                _write_marker(index_dir)
+        except OSError as exc:
+            raise _access_error(index_dir, exc, "create the index") from None
+        if not all(os.access(p, os.W_OK) for p in (path, path / "chroma.sqlite3") if p.exists()):
+            raise IndexAccessError(_read_only_message(index_dir))
         # chromadb shares one System per path within a process, and that System's vector segment
         # does not see records another process adds later (queries silently miss them; reading
         # their vectors fails). Each index gets a System of its own, renewed in refresh() when
@@ -221,6 +382,7 @@ class ClauseIndex:
             raise IndexMismatchError(f"the index was built with other settings ({diff}) — "
                                      "rebuild it with `resqa ingest --rebuild`")
         self._store_obj: Any = None
+        self._batch_limit: int | None = None
 
     @property
     def _store(self) -> Any:
@@ -234,16 +396,29 @@ class ClauseIndex:
 
     @classmethod
     def drop(cls, settings: Settings) -> None:
-        """Delete the index (for --rebuild): both collections and the local cache."""
+        """Delete the index (for --rebuild): both collections and the local cache. Only a resqa
+        index is dropped, and only what resqa wrote in its folder; call it holding ingest_lock,
+        whose file stays so that a second ingest still finds the lock taken."""
+        check_droppable(settings)
+        index_dir = Path(settings.index_dir)
         if settings.chroma_url:
             with _chroma_errors("dropping the index"):
                 client = _http_client(settings.chroma_url)
                 for suffix in ("_clauses", "_documents", "_vocab"):
                     with contextlib.suppress(Exception):
                         client.delete_collection(settings.collection + suffix)
-            shutil.rmtree(Path(settings.index_dir) / "cache", ignore_errors=True)
+            owned: tuple[str, ...] = ("cache",)
         else:
-            shutil.rmtree(settings.index_dir, ignore_errors=True)
+            owned = OWN_ENTRIES
+        for name in owned:
+            p = index_dir / name
+            try:
+                if p.is_dir():
+                    shutil.rmtree(p)
+                elif p.exists():
+                    p.unlink()
+            except OSError as exc:
+                raise _access_error(index_dir, exc, f"delete {name}") from None
 
     # ------------------------------------------------------------------ catalogue
     def _read_registry(self) -> dict[str, DocInfo]:
@@ -526,34 +701,19 @@ class ClauseIndex:
                 "clauses_by_kind": counts, "generation": self._generation}
 
     # ------------------------------------------------------------------ writing
-    @contextlib.contextmanager
-    def writer_lock(self) -> Iterator[None]:
-        path = Path(self.settings.index_dir) / "ingest.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(path, "a+")
-        try:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                fh.seek(0)
-                holder = fh.read().strip() or "?"
-                raise IndexBusyError(f"another ingest is running on {self.settings.index_dir} "
-                                     f"(pid {holder}); wait for it to finish") from None
-            fh.seek(0)
-            fh.truncate()
-            fh.write(str(os.getpid()))
-            fh.flush()
-            yield
-        finally:
-            fh.close()
+    def writer_lock(self) -> contextlib.AbstractContextManager[None]:
+        return ingest_lock(Path(self.settings.index_dir))
 
     def ingest(self, documents: Iterable[Document], *, prune_sources: Iterable[Path] = (),
-               progress: Progress | None = None) -> IngestReport:
-        """Add new and changed documents, drop those removed from `prune_sources` folders."""
+               progress: Progress | None = None, locked: bool = False) -> IngestReport:
+        """Add new and changed documents, drop those removed from `prune_sources` folders.
+        `locked`: the caller already holds ingest_lock on this index (`ingest --rebuild`)."""
         docs = list(documents)
-        with self.writer_lock():
+        with contextlib.nullcontext() if locked else self.writer_lock():
             registry = self._read_registry()
-            stats = {"documents": 0, "clauses": 0, "embedded": 0, "reused": 0, "removed": 0}
+            docs, notes = _distinct_ids(docs, registry)
+            stats: dict[str, Any] = {"documents": 0, "clauses": 0, "embedded": 0, "reused": 0, "removed": 0,
+                                     "notes": tuple(notes)}
             todo = [d for d in docs if d.doc_id not in registry
                     or registry[d.doc_id].content_hash != d.content_hash]
             todo_ids = {d.doc_id for d in todo}
@@ -597,26 +757,73 @@ class ClauseIndex:
             self._bump_stamp()
             self._clauses.delete(where={"resqa_doc": doc_id})
 
-    def _write_documents(self, docs: list[Document]) -> tuple[int, int, int]:
-        """Write a group of documents: records first (one batch), then the registry switch (one
-        write), then the old versions' records are deleted. A crash anywhere leaves each document
-        wholly old or wholly new. Returns (records embedded, records reused, clauses)."""
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+    def _max_batch(self) -> int:
+        """Records per Chroma write: the client's own limit (5461 for the embedded store)."""
+        if self._batch_limit is None:
+            with _chroma_errors("asking the store's batch size"):
+                self._batch_limit = max(1, min(GROUP_RECORDS, int(self._client.get_max_batch_size())))
+        return self._batch_limit
 
-        parsed = [(doc, clause_parser.parse(doc)) for doc in docs]
-        texts: list[tuple[str, str, dict[str, Any], str]] = []  # (record id, embed text, metadata, stored text)
+    @staticmethod
+    def _records(parsed: list[tuple[Document, list[Clause]]]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        """(record id, embedded text, metadata, stored text) for each clause and segment record."""
         for doc, clauses in parsed:
             h = doc.content_hash[:12]
             for c in clauses:
                 base = {"resqa_doc": doc.doc_id, "doc_hash": doc.content_hash, "clause_id": c.clause_id,
                         "kind": c.kind, "language": c.language}
-                texts.append((f"{c.clause_id}#{h}", embed_text(c),
-                              {**base, "record": "clause", "label": c.label, "position": c.position,
-                               "clause_json": json.dumps(asdict(c), ensure_ascii=False)}, c.text))
+                yield (f"{c.clause_id}#{h}", embed_text(c),
+                       {**base, "record": "clause", "label": c.label, "position": c.position,
+                        "clause_json": json.dumps(asdict(c), ensure_ascii=False)}, c.text)
                 if len(c.segments) > 1:
                     for i, seg in enumerate(c.segments):
-                        texts.append((f"{c.clause_id}#{h}:s{i}", seg,
-                                      {**base, "record": "segment", "segment": i}, seg))
+                        yield (f"{c.clause_id}#{h}:s{i}", seg, {**base, "record": "segment", "segment": i}, seg)
+
+    def _write_documents(self, docs: list[Document]) -> tuple[int, int, int]:
+        """Write a group of documents: records first (in batches under the store's limit), then the
+        registry switch (one write), then the old versions' records are deleted. A crash anywhere
+        leaves each document wholly old or wholly new. Only one batch of records, nodes and vectors
+        is held at a time, so one very long document costs bounded memory.
+        Returns (records embedded, records reused, clauses)."""
+        parsed = [(doc, clause_parser.parse(doc)) for doc in docs]
+        embedded = reused = 0
+        records_of: dict[str, int] = {}
+        batch: list[tuple[str, str, dict[str, Any], str]] = []
+        for rec in self._records(parsed):
+            batch.append(rec)
+            records_of[rec[2]["resqa_doc"]] = records_of.get(rec[2]["resqa_doc"], 0) + 1
+            if len(batch) >= self._max_batch():
+                e, r = self._write_records(batch)
+                embedded, reused, batch = embedded + e, reused + r, []
+        if batch:
+            e, r = self._write_records(batch)
+            embedded, reused = embedded + e, reused + r
+        with _chroma_errors("writing clauses"):
+            rows = []
+            for doc, clauses in parsed:
+                counts: dict[str, int] = {}
+                for c in clauses:
+                    counts[c.kind] = counts.get(c.kind, 0) + 1
+                flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
+                rows.append((doc.doc_id, doc.title, {
+                    "title": doc.title, "hash": doc.content_hash, "source": doc.source,
+                    "language": clauses[0].language if clauses else "", "counts": json.dumps(counts),
+                    "records": records_of.get(doc.doc_id, 0),
+                    "metadata": json.dumps(doc.metadata, ensure_ascii=False),
+                    "parser_version": PARSER_VERSION, **flat}))
+            self._registry.upsert(ids=[r[0] for r in rows], embeddings=[[1.0]] * len(rows),
+                                  documents=[r[1] for r in rows], metadatas=[r[2] for r in rows])
+            self._bump_stamp()
+            self._clauses.delete(where={"$and": [{"resqa_doc": {"$in": [d.doc_id for d in docs]}},
+                                                 {"doc_hash": {"$nin": [d.content_hash for d in docs]}}]})
+        self._add_vocabulary([c for _, clauses in parsed for c in clauses])
+        return embedded, reused, sum(len(c) for _, c in parsed)
+
+    def _write_records(self, texts: list[tuple[str, str, dict[str, Any], str]]) -> tuple[int, int]:
+        """Embed (or reuse the vectors of) one batch of records and add those not yet stored.
+        Returns (records embedded, records reused)."""
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
         # Reuse the vector of any record in the index whose embedded text is the same (an edit
         # touches few clauses; boilerplate clauses recur across an archive): embed each text once.
         ehashes = [_ehash(t, self.embedder) for _, t, _, _ in texts]
@@ -645,9 +852,6 @@ class ClauseIndex:
                             excluded_embed_metadata_keys=list(meta), excluded_llm_metadata_keys=list(meta))
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=meta["resqa_doc"])
             nodes.append(node)
-        records_of: dict[str, int] = {}
-        for n in nodes:
-            records_of[n.metadata["resqa_doc"]] = records_of.get(n.metadata["resqa_doc"], 0) + 1
         with _chroma_errors("writing clauses"):
             ids = [n.node_id for n in nodes]
             existing: set[str] = set()
@@ -655,26 +859,8 @@ class ClauseIndex:
                 existing |= set(self._clauses.get(ids=ids[i:i + 1000], include=[])["ids"])
             fresh = [n for n in nodes if n.node_id not in existing]  # a resumed ingest skips what landed
             if fresh:
-                self._store.add(fresh)
-            rows = []
-            for doc, clauses in parsed:
-                counts: dict[str, int] = {}
-                for c in clauses:
-                    counts[c.kind] = counts.get(c.kind, 0) + 1
-                flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
-                rows.append((doc.doc_id, doc.title, {
-                    "title": doc.title, "hash": doc.content_hash, "source": doc.source,
-                    "language": clauses[0].language if clauses else "", "counts": json.dumps(counts),
-                    "records": records_of.get(doc.doc_id, 0),
-                    "metadata": json.dumps(doc.metadata, ensure_ascii=False),
-                    "parser_version": PARSER_VERSION, **flat}))
-            self._registry.upsert(ids=[r[0] for r in rows], embeddings=[[1.0]] * len(rows),
-                                  documents=[r[1] for r in rows], metadatas=[r[2] for r in rows])
-            self._bump_stamp()
-            self._clauses.delete(where={"$and": [{"resqa_doc": {"$in": [d.doc_id for d in docs]}},
-                                                 {"doc_hash": {"$nin": [d.content_hash for d in docs]}}]})
-        self._add_vocabulary([c for _, clauses in parsed for c in clauses])
-        return len(missing), len(texts) - len(missing), sum(len(c) for _, c in parsed)
+                self._store.add(fresh)  # one Chroma add: the batch is under the store's limit
+        return len(missing), len(texts) - len(missing)
 
     def _add_vocabulary(self, clauses: list[Clause]) -> None:
         """Embed the corpus words not yet known (shared in Chroma, used by align_terms)."""

@@ -14,6 +14,9 @@ from resqa.model import Document
 
 SUFFIXES = (".txt", ".md", ".pdf", ".jsonl")
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# One document's text. Ingest memory grows with the longest document (its clauses are parsed
+# whole): a 6.2 MB resolution-shaped text peaked at 0.65 GB with the hash embedder, 0.6 MB at 0.32 GB.
+MAX_DOCUMENT_CHARS = 5_000_000
 MAX_PDF_PAGES = 2000
 PDF_SECONDS = 60.0  # a PDF whose text takes longer than this to extract is rejected
 _REF = re.compile(r"\b[A-Z]{2,5}(?:[-/][A-Z0-9]{1,6}){0,4}[-/]RES[-/]\d{1,4}(?:[-/][A-Z0-9]{1,6})?\b")
@@ -87,6 +90,9 @@ def make_document(text: str, source: str, fallback_id: str, title: str | None = 
         raise LoadError(f"{source}: the document is empty")
     if "\x00" in text:
         raise LoadError(f"{source}: binary content (NUL bytes), not a text document")
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise LoadError(f"{source}: {len(text):,} characters is over the {MAX_DOCUMENT_CHARS:,} character "
+                        "limit for one document; split it into several files")
     metadata = {**derived_metadata(text), **(metadata or {})}
     title = title or guess_title(text, fallback_id)
     doc_id = doc_id or reference_code(text) or _slug(fallback_id)
@@ -217,7 +223,10 @@ def load_paths(paths: Iterable[Path]) -> LoadResult:
                 failures.append((str(path), str(item)))
                 continue
             if item.doc_id in seen:  # e.g. the French and English texts of one resolution
-                item = replace(item, doc_id=f"{item.doc_id}~{_slug(Path(item.source).stem)}")
+                tag = _slug(Path(item.source).stem)
+                if tag == item.doc_id:  # the same file name in another folder: name the folder
+                    tag = _slug(Path(item.source).resolve().parent.name)
+                item = replace(item, doc_id=f"{item.doc_id}~{tag}")
             seen[item.doc_id] = item.source
             docs.append(item)
     if not docs and not failures:

@@ -114,3 +114,4 @@ class IngestReport:
     reused: int = 0
     removed: int = 0
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason)
+    notes: tuple[str, ...] = ()  # what the user should know: an id given to avoid a clash, a replaced file

@@ -46,7 +46,8 @@ class Pipeline:
             pipe.ingest([settings.seeds_dir], progress=progress)
             return pipe
 
-    def ingest(self, paths: Iterable[Path], progress=None) -> IngestReport:
+    def ingest(self, paths: Iterable[Path], progress=None, *, locked: bool = False) -> IngestReport:
+        """`locked`: the caller holds the index's ingest_lock already (`ingest --rebuild`)."""
         from dataclasses import replace
 
         from resqa.load import load_paths
@@ -54,10 +55,16 @@ class Pipeline:
         paths = [Path(p) for p in paths]
         loaded = load_paths(paths)
         report = self.index.ingest(loaded.documents, prune_sources=[p for p in paths if p.is_dir()],
-                                   progress=progress)
+                                   progress=progress, locked=locked)
         return replace(report, skipped=loaded.failures)
 
     def scope(self, doc_ids: set[str] | None, where: dict[str, list[str]] | None) -> set[str] | None:
+        if doc_ids is not None:
+            self.index.refresh()
+            unknown = sorted(set(doc_ids) - set(self.index.docs))
+            if unknown:
+                raise InputError(f"no document in the index has the id {', '.join(unknown)} — "
+                                 "`resqa info` lists the ids")
         chosen = self.index.select(doc_ids, where)
         if where and not chosen:
             shown = "; ".join(f"{k}={','.join(v)}" for k, v in where.items())
@@ -68,6 +75,9 @@ class Pipeline:
             doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer with quoted clauses; `on_token` receives generated text as it streams (LLM only)."""
+        from resqa.answer import validate_history
+
+        history = validate_history(history)
         scope = self.scope(doc_ids, where)
         if on_token is not None and self.answerer is not self.extractive:
             return self.answerer.answer(question, history, scope, on_token=on_token)
@@ -75,9 +85,11 @@ class Pipeline:
 
     def search(self, question: str, k: int = 8, history: list[str] | tuple[str, ...] = (),
                doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None):
-        from resqa.answer import validate_question
+        from resqa.answer import validate_history, validate_question
 
-        return self.retriever.search(validate_question(question), history, k=k,
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise InputError(f"k must be a whole number of hits, 1 or more (got {k!r})")
+        return self.retriever.search(validate_question(question), validate_history(history), k=k,
                                      doc_ids=self.scope(doc_ids, where))
 
     def clause(self, clause_id: str) -> Clause | None:

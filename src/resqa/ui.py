@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from resqa.config import MAX_HISTORY_CHARS
 from resqa.load import SUFFIXES, check_isolated
 from resqa.model import Answer
 
@@ -23,7 +24,15 @@ class Turn:
 
 
 def history_of(turns: list[Turn]) -> list[str]:
-    return [t.question for t in turns]
+    """The earlier questions, latest last, as many of the latest as fit MAX_HISTORY_CHARS."""
+    out: list[str] = []
+    total = 0
+    for t in reversed(turns):
+        total += len(t.question)
+        if total > MAX_HISTORY_CHARS:
+            break
+        out.append(t.question)
+    return out[::-1]
 
 
 def record_feedback(path: Path, turn: Turn, kind: str) -> None:
