@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import time
 
 import pytest
 from chroma_server import free_port
@@ -100,10 +99,8 @@ def test_a_failing_reranker_leaves_the_retriever_order_with_a_notice(seed_index_
     plain_hits, plain_ans = pipe.search(Q, k=8).hits, pipe.ask(Q)
     with FakeReranker(mode, delay=4.0) as fake:
         rpipe = http_pipe(seed_index_dir, fake, rerank_timeout=1.0)
-        t0 = time.monotonic()
         got = rpipe.search(Q, k=8)
         ans = rpipe.ask(Q)
-        took = time.monotonic() - t0
     assert ids(got.hits) == ids(plain_hits)
     assert [h.score for h in got.hits] == [h.score for h in plain_hits]
     assert len(ans.notices) == 1 and ans.notices[0].startswith("Reranking skipped") and why in ans.notices[0]
@@ -111,7 +108,7 @@ def test_a_failing_reranker_leaves_the_retriever_order_with_a_notice(seed_index_
     assert [(c.clause.clause_id, c.quote) for c in ans.citations] == \
         [(c.clause.clause_id, c.quote) for c in plain_ans.citations]
     assert_grounded(ans, rpipe)
-    assert took < 8
+    assert got.timings_ms["rerank"] < 3000  # the stage itself is bounded by its 1 s timeout (the server sleeps 4 s)
     assert ans.to_json()["notices"] == list(ans.notices)
 
 
