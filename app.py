@@ -25,12 +25,8 @@ def pipeline(key: str) -> Pipeline:
 
 
 def settings_key() -> str:
-    """What the cached pipeline depends on (the LLM key only as a digest)."""
-    import hashlib
-
-    secret = hashlib.sha256((settings.llm_api_key or "").encode()).hexdigest()[:12]
-    return "|".join(map(str, (settings.index_dir, settings.chroma_url, settings.collection, settings.embedder,
-                              settings.llm, settings.llm_base_url, settings.llm_model, settings.llm_timeout, secret)))
+    """What the cached pipeline depends on: every setting, keys only inside a digest."""
+    return settings.cache_key()
 
 
 def load_pipeline() -> Pipeline:

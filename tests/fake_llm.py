@@ -11,7 +11,9 @@ It reads the numbered clauses resqa puts in the prompt and replies according to 
 - error: HTTP 500;
 - slow: answers after `delay` seconds (longer than resqa's timeout).
 The condense step (a prompt asking for a standalone question) is answered by joining the
-follow-up to the last question in the history.
+follow-up to the last question in the history. A rerank prompt (RESQA_RERANK=llm: numbered
+"Document n:" blocks, "Doc: n, Relevance: r" wanted) is answered by `rerank_mode`: good, reversed
+(fake_rerank.scripted), garbage (prose), out_of_range (a document that was not given), slow.
 """
 
 from __future__ import annotations
@@ -32,6 +34,22 @@ def _clauses(prompt: str) -> dict[int, str]:
 
 def _opening(text: str, words: int = 12) -> str:
     return " ".join(text.split()[:words]).rstrip(",;:")
+
+
+_DOC = re.compile(r"Document (\d+):\n(.*?)(?=\n\nDocument \d+:|\nQuestion: )", re.S)
+
+
+def rerank_reply(mode: str, prompt: str) -> str:
+    from fake_rerank import scripted
+
+    docs = [text for _n, text in _DOC.findall(prompt)]
+    q = re.search(r"\nQuestion: (.*)\nAnswer:", prompt)
+    if mode == "garbage":
+        return "The second clause seems the most relevant, then probably the first one."
+    ranking = scripted(mode, q.group(1) if q else "", docs)
+    if mode == "out_of_range":
+        ranking = [(len(docs) + 4, 1.0), *ranking]
+    return "\n".join(f"Doc: {i + 1}, Relevance: {max(1, round(10 * s))}" for i, s in ranking)
 
 
 def reply_for(mode: str, prompt: str, question: str) -> str:
@@ -65,9 +83,10 @@ def reply_for(mode: str, prompt: str, question: str) -> str:
 
 
 class FakeLLM:
-    def __init__(self, mode: str = "correct", delay: float = 5.0) -> None:
+    def __init__(self, mode: str = "correct", delay: float = 5.0, rerank_mode: str = "good") -> None:
         self.mode = mode
         self.delay = delay
+        self.rerank_mode = rerank_mode
         self.requests: list[dict[str, Any]] = []
         fake = self
 
@@ -96,7 +115,12 @@ class FakeLLM:
                 msgs = req.get("messages") or []
                 prompt = "\n".join(str(m.get("content", "")) for m in msgs)
                 q = re.search(r"Question: (.*)", prompt)
-                text = reply_for(fake.mode, prompt, q.group(1).strip() if q else "")
+                if "Doc: 3, Relevance: 9" in prompt:  # the rerank prompt (data/prompts.toml [rerank])
+                    if fake.rerank_mode == "slow":
+                        time.sleep(fake.delay)
+                    text = rerank_reply(fake.rerank_mode, prompt)
+                else:
+                    text = reply_for(fake.mode, prompt, q.group(1).strip() if q else "")
                 if fake.mode == "error":
                     return self._send(500, b'{"error": {"message": "internal error"}}')
                 if fake.mode == "slow":

@@ -133,7 +133,7 @@ class ExtractiveAnswerer:
         t2 = time.perf_counter()
         timings = {**res.timings_ms, "retrieve": (t1 - t0) * 1e3, "compose": (t2 - t1) * 1e3,
                    "total": (t2 - t0) * 1e3}
-        return Answer(**{**ans.__dict__, "timings_ms": timings})
+        return Answer(**{**ans.__dict__, "timings_ms": timings, "notices": (*res.notices, *ans.notices)})
 
     # ------------------------------------------------------------------ choosing
     def _choose(self, question: str, res: SearchResult) -> list[Hit]:

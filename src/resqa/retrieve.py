@@ -145,6 +145,7 @@ class SearchResult:
     addressed: dict[str, list[str]] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
     documents: tuple[str, ...] = ()  # the documents the question names ("resolution 660", an id)
+    notices: tuple[str, ...] = ()  # what a later stage could not do (rerank.py: reranking skipped, and why)
 
 
 WORD_CACHE_SIZE = 50_000
