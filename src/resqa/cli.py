@@ -13,6 +13,7 @@ from typing import Any
 from resqa.config import Settings
 from resqa.errors import InputError, ResqaError
 from resqa.filters import parse_where
+from resqa.links import key as key_of
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -131,8 +132,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     from resqa.pipeline import Pipeline
 
-    info = Pipeline(_settings(args)).index.info()
+    index = Pipeline(_settings(args)).index
+    info = index.info()
     if args.json:
+        info["links"] = _graph(index).to_json()
         print(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
     print(f"index: {info['index']} (collection {info['collection']})")
@@ -140,6 +143,32 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"clauses by kind: {json.dumps(info['clauses_by_kind'])}")
     for d in info["documents"]:
         print(f"- {d['id']} [{d['language']}] {d['title']} — {json.dumps(d['clauses'])}")
+    return 0
+
+
+def _graph(index):
+    from resqa.links import build_graph
+
+    return build_graph(((d.doc_id, d.metadata) for d in index.docs.values()), index.clauses.values())
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from resqa.pipeline import Pipeline
+
+    from resqa.links import Library
+
+    index = Pipeline(_settings(args)).index
+    doc = Library((d.doc_id, d.metadata) for d in index.docs.values()).by_key.get(key_of(args.doc))
+    if doc is None:
+        raise InputError(f"no document {args.doc!r} in the index; `resqa info` lists them")
+    links = _graph(index).of(doc)
+    if args.json:
+        print(json.dumps(links, ensure_ascii=False, indent=2))
+        return 0
+    for name, other in (("recalls", "document"), ("recalled_by", "document")):
+        print(f"{name.replace('_', ' ')}:")
+        for ln in links[name]:
+            print(f"  {ln[other]:<28} {ln['clause']:<32} {ln['text']}")
     return 0
 
 
@@ -185,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     common(sp)
     sp.set_defaults(func=cmd_info)
+    sp = sub.add_parser("links", help="the resolutions a document recalls and those that recall it")
+    sp.add_argument("doc", help="a document id, as `resqa info` lists it")
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_links)
     sp = sub.add_parser("eval", help="run the evaluation set and gate on thresholds")
     sp.add_argument("--set", dest="set_path", default="eval/cases.jsonl")
     sp.add_argument("--thresholds", default="eval/thresholds.toml")
