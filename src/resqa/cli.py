@@ -153,9 +153,8 @@ def _graph(index):
 
 
 def cmd_links(args: argparse.Namespace) -> int:
-    from resqa.pipeline import Pipeline
-
     from resqa.links import Library
+    from resqa.pipeline import Pipeline
 
     index = Pipeline(_settings(args)).index
     doc = Library((d.doc_id, d.metadata) for d in index.docs.values()).by_key.get(key_of(args.doc))

@@ -27,6 +27,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 60.0
+    base_url: str = ""  # where the page is served, for links in exports ("" = relative to this server)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -43,6 +44,7 @@ class Settings:
             llm_model=env.get("RESQA_LLM_MODEL") or None,
             llm_api_key=env.get("RESQA_LLM_API_KEY") or None,
             llm_timeout=float(env.get("RESQA_LLM_TIMEOUT") or 60.0),
+            base_url=env.get("RESQA_BASE_URL", ""),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:
