@@ -20,7 +20,7 @@ names = {r["id"]: r["document"] for r in table}
 with st.sidebar:
     st.title("resqa")
     st.caption("Answers quote the resolutions verbatim, or say that they do not address the question.")
-    if st.button("New conversation", icon="🧹", use_container_width=True):
+    if st.button("New conversation", icon="🧹", width="stretch"):
         turns.clear()
         st.rerun()
     st.markdown(f"**{len(table)} documents** in the library")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from resqa.page import facet_filters, graph, load_pipeline, rows, settings
 from resqa.render import clause_anchor, doc_href, document_html, md_escape
@@ -60,19 +59,19 @@ if doc_id:
     clauses = pipe.index.clauses_of(doc_id)
     st.html(document_html(row["title"], clauses, focus=focus, quote=quote, links=clause_links,
                           language=row["language"]))
-    if focus:  # scroll the clause into view once the page has drawn it (same-origin component frame)
-        components.html(f"""<script>
+    if focus:  # scroll the clause into view once drawn; the anchor is [A-Za-z0-9_-] only (clause_anchor)
+        st.iframe(f"""<script>
             const id = {json.dumps(clause_anchor(focus))};
             let tries = 0;
             const go = () => {{ const el = window.parent.document.getElementById(id);
                 if (el) el.scrollIntoView({{block: "center"}}); else if (tries++ < 50) setTimeout(go, 100); }};
-            go();</script>""", height=0)
+            go();</script>""", height=1)
 else:
     st.title("Library")
     shown = filter_rows(table, text, **filters)
     st.caption(f"{len(shown)} of {len(table)} documents · choose a row to open it")
     picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
-                          use_container_width=True, key="lib-table",
+                          width="stretch", key="lib-table",
                           column_order=("document", "title", "body", "year", "language", "preambular", "operative"),
                           column_config={"year": st.column_config.NumberColumn(format="%d"),
                                          "preambular": st.column_config.NumberColumn("preamb."),
