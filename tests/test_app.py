@@ -4,7 +4,6 @@ import pytest
 from conftest import DOC, ROOT
 from streamlit.testing.v1 import AppTest
 
-
 APP = str(ROOT / "app.py")
 
 
