@@ -77,8 +77,14 @@ def test_hostile_document_renders_inert(tmp_path, monkeypatch):
     at.chat_input[0].set_value("What does it urge members to do?").run()
     assert not at.exception
     markdown = [m.value for m in at.markdown] + [m.value for m in at.sidebar.markdown]
+    assert any("steal" in r for r in markdown)
+    doc = at.session_state["turns"][-1].answer.citations[0].clause.doc_id
+    at.switch_page("pages/library.py")  # the cited document, whole, in the Library's document view
+    at.query_params.update({"doc": doc, "clause": f"{doc}/op-1", "q": "<script>steal()</script>"})
+    at.run()
+    assert not at.exception
     html_bodies = [h.proto.body for h in at.get("html")]
-    assert any("steal" in r for r in markdown) and html_bodies
+    assert any("steal" in r for r in html_bodies) and any("<mark>" in r for r in html_bodies)
     for r in markdown + html_bodies:
         assert "<script" not in r and "<img" not in r and "href=" not in r
     for r in markdown:  # in Markdown a link would be live; in st.html it is plain text

@@ -237,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")
     sp.add_argument("--distinct", type=int, default=1000, help="distinct clause texts in corpora larger than this")
     sp.add_argument("--keep", help="keep (and reuse) the built indexes in this folder")
+    sp.add_argument("--library", metavar="INDEX", help="instead: time the Library page (first paint, filter "
+                    "changes, opening a document) over this ingested index folder")
     sp.set_defaults(func=cmd_bench)
     return p
 
