@@ -1,7 +1,7 @@
 """resqa in the browser: the entry point of a two-page Streamlit app (`streamlit run app.py`).
 
 It checks access, opens the pipeline once per process, and hands over to st.navigation: **Ask**
-(pages/ask.py, the chat) and **Library** (pages/library.py, the table and the document view).
+(views/ask.py, the chat) and **Library** (views/library.py, the table and the document view).
 The pages live in pages/ beside this file because st.Page resolves paths relative to the entry
 point script; with st.navigation in charge, Streamlit does not also auto-list that folder."""
 
@@ -40,6 +40,6 @@ except ResqaError as exc:
     st.error(f"resqa cannot start: {exc}")
     st.stop()
 
-nav = st.navigation([st.Page("pages/ask.py", title="Ask", icon="💬", default=True),
-                     st.Page("pages/library.py", title="Library", icon="📚", url_path="library")])
+nav = st.navigation([st.Page("views/ask.py", title="Ask", icon="💬", default=True),
+                     st.Page("views/library.py", title="Library", icon="📚", url_path="library")])
 nav.run()

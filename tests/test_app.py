@@ -79,7 +79,7 @@ def test_hostile_document_renders_inert(tmp_path, monkeypatch):
     markdown = [m.value for m in at.markdown] + [m.value for m in at.sidebar.markdown]
     assert any("steal" in r for r in markdown)
     doc = at.session_state["turns"][-1].answer.citations[0].clause.doc_id
-    at.switch_page("pages/library.py")  # the cited document, whole, in the Library's document view
+    at.switch_page("views/library.py")  # the cited document, whole, in the Library's document view
     at.query_params.update({"doc": doc, "clause": f"{doc}/op-1", "q": "<script>steal()</script>"})
     at.run()
     assert not at.exception

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 DATA = Path(__file__).parent / "data"
 APP = str(ROOT / "app.py")
-LIBRARY, ASK = "pages/library.py", "pages/ask.py"
+LIBRARY, ASK = "views/library.py", "views/ask.py"
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ def test_document_html_lays_out_structure_and_escapes():
     h = document_html("R1 <i>", _doc_clauses(), links={"S/RES/1 (1946)/preamble-1": [("S/RES/660 (1990)", "/library?doc=x")]})
     assert "<script>" not in h and "&lt;script&gt;" in h and "R1 &lt;i&gt;" in h
     assert h.index("<h4>Preamble</h4>") < h.index("<h4>Operative paragraphs</h4>") < h.index("Adopted unanimously")
-    assert "<ol class='operative' start='1'>" in h
+    assert ">OP 2</a>" in h and ">PP 1</a>" in h  # each paragraph numbered by its address
     assert h.count("<li>") == 2 and "<ul class='sub-items'>" in h  # (a) and (b) as sub-items
     assert f"id='{clause_anchor('S/RES/1 (1946)/operative-2')}'" in h
     assert "href='/library?doc=x'" in h and "dir='ltr'" in h

@@ -404,7 +404,7 @@ def library_page(index_dir: Path, repeats: int = 5, app: Path | None = None) -> 
 
     def session() -> AppTest:
         at = AppTest.from_file(str(app), default_timeout=600)
-        at.switch_page("pages/library.py")
+        at.switch_page("views/library.py")
         return at
 
     first = session()

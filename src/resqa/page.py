@@ -1,4 +1,4 @@
-"""Streamlit glue shared by the pages (app.py and pages/*.py): the cached pipeline, the library
+"""Streamlit glue shared by the pages (app.py and views/*.py): the cached pipeline, the library
 table and the link graph, each cached once per process and keyed on the index's generation (which
 changes whenever a document is added, changed or removed). Logic lives in ui.py, links.py and
 render.py; this module only caches and wires."""

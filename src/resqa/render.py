@@ -151,6 +151,7 @@ def _clause_body(clause: Clause, highlight: str | None) -> str:
 
 
 SECTION_NAMES = {"preamble": "Preamble", "operative": "Operative paragraphs"}
+ADDRESS = {"preamble": "PP", "operative": "OP"}
 
 
 def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = None, quote: str | None = None,
@@ -172,7 +173,7 @@ def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = 
             if section:
                 out.append("</ol>")
             if kind_section:
-                out.append(f"<h4>{kind_section}</h4><ol class='{c.kind}' start='{c.ordinal}'>")
+                out.append(f"<h4>{kind_section}</h4><ol class='{c.kind}' style='list-style:none;padding-left:0'>")
             section = kind_section
         focused = c.clause_id == focus
         style = " style='outline:2px solid #f0b400;padding:.2em;'" if focused else ""
@@ -183,7 +184,11 @@ def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = 
         attrs = (f"id='{clause_anchor(c.clause_id)}' data-clause='{html.escape(c.clause_id, quote=True)}' "
                  f"class='clause {c.kind}{' focus' if focused else ''}'{style}")
         tag = "li" if kind_section else "p"
-        out.append(f"<{tag} {attrs}>{body}{refs}</{tag}>")
+        # the clause's own address (PP 3, OP 2), linking to itself: the text keeps its own numbering
+        number = (f"<a class='address' href='#{clause_anchor(c.clause_id)}' style='font-size:.75em;color:#888;"
+                  f"margin-inline-end:.5em;text-decoration:none'>{ADDRESS[c.kind]} {c.ordinal}</a>"
+                  if kind_section else "")
+        out.append(f"<{tag} {attrs}>{number}{body}{refs}</{tag}>")
     if section:
         out.append("</ol>")
     out.append("</article>")

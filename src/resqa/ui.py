@@ -85,7 +85,7 @@ def body_of(metadata: Mapping[str, Any]) -> str:
 
 def library_rows(documents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One row per document (as `ClauseIndex.info()["documents"]` lists them): what the Library
-    table shows, sorted by year then symbol number."""
+    table shows, sorted by year (undated last) then symbol number."""
     rows = []
     for d in documents:
         meta = d.get("metadata") or {}
@@ -95,7 +95,7 @@ def library_rows(documents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
                      "body": body_of(meta), "year": int(year) if str(year or "").isdigit() else None,
                      "language": d.get("language") or "", "preambular": counts.get("preamble", 0),
                      "operative": counts.get("operative", 0), "id": d["id"]})
-    return sorted(rows, key=lambda r: (r["year"] or 0, _natural(r["document"])))
+    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, _natural(r["document"])))
 
 
 def _natural(s: str) -> tuple:

@@ -36,10 +36,10 @@ if doc_id and doc_id not in names:
 if doc_id:
     row = next(r for r in table if r["id"] == doc_id)
     focus, quote = st.query_params.get("clause"), st.query_params.get("q")
-    st.page_link("pages/library.py", label="All documents", icon="⬅️")
+    st.page_link("views/library.py", label="All documents", icon="⬅️")
     st.caption(" · ".join(md_escape(str(x)) for x in (row["document"], row["body"], row["year"], row["language"]) if x))
     if st.button("Ask about this resolution", icon="💬", on_click=open_ask):
-        st.switch_page("pages/ask.py")
+        st.switch_page("views/ask.py")
     links = graph(pipe)
     recalls = {ln.target: ln for ln in links.recalls.get(doc_id, ())}
     recalled_by = {ln.source: ln for ln in links.recalled_by.get(doc_id, ())}
@@ -47,11 +47,11 @@ if doc_id:
     with left:
         st.markdown(f"**Recalls** ({len(recalls)})")
         for target in recalls:
-            st.page_link("pages/library.py", label=names.get(target, target), query_params={"doc": target})
+            st.page_link("views/library.py", label=names.get(target, target), query_params={"doc": target})
     with right:
         st.markdown(f"**Recalled by** ({len(recalled_by)})")
         for source, ln in recalled_by.items():
-            st.page_link("pages/library.py", label=f"{names.get(source, source)} · {ln.clause.rsplit('/', 1)[-1]}",
+            st.page_link("views/library.py", label=f"{names.get(source, source)} · {ln.clause.rsplit('/', 1)[-1]}",
                          query_params={"doc": source, "clause": ln.clause, "q": ln.text})
     clause_links: dict[str, list[tuple[str, str]]] = {}
     for ln in links.recalls.get(doc_id, ()):

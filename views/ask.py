@@ -84,7 +84,7 @@ def show_answer(i: int, turn: Turn) -> None:
                  "preamble": "Preamble — context the Assembly recalls"}.get(kind, kind.capitalize())
         st.badge(label, color=color)
         st.markdown(citation_markdown(c, with_number=ans.answerable))
-        st.page_link("pages/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",
+        st.page_link("views/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",
                      query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
     cols = st.columns(len(FEEDBACK_KINDS))
     for col, kind in zip(cols, FEEDBACK_KINDS, strict=True):
