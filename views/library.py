@@ -19,7 +19,7 @@ names = {r["id"]: r["document"] for r in table}
 with st.sidebar:
     st.title("Library")
     st.markdown(f"**{len(table)} documents**")
-    text = st.text_input("Search ids and titles", placeholder="e.g. 242 or Cyprus", key="lib-text")
+    text = st.text_input("Search ids and titles", placeholder="e.g. 242, or res 686 (1991)", key="lib-text")
     filters = facet_filters(table, key="lib")
 
 doc_id = st.query_params.get("doc")
