@@ -126,3 +126,10 @@ def test_library_rows_and_filters():
     assert len(filter_rows(rows, bodies=["UN Security Council"], years=(1950, 2000))) == 2
     assert [r["id"] for r in filter_rows(rows, languages=["fr"])] == ["GA-2021-89-RES-09"]
     assert filter_rows(rows, "nothing like this") == []
+
+
+def test_base_url_is_a_setting_read_from_env():
+    from resqa.config import Settings
+
+    assert Settings.from_env({}).base_url == ""
+    assert Settings.from_env({"RESQA_BASE_URL": "https://resqa.example.org"}).base_url == "https://resqa.example.org"
