@@ -1,10 +1,10 @@
 """The page through Streamlit's AppTest, on a real index in a temporary folder."""
 
+import re
+
 import pytest
 from conftest import DOC, ROOT
 from streamlit.testing.v1 import AppTest
-
-from resqa.render import md_escape
 
 APP = str(ROOT / "app.py")
 
@@ -34,7 +34,7 @@ def test_cited_answer_with_quote(app):
     text = ask(app, "What does the resolution urge member countries to do?")
     assert "Operative clause 2" in text and "DEMANDE INSTAMMENT" in text
     assert "> DEMANDE INSTAMMENT à tous les pays membres" in text
-    assert any(md_escape(DOC) in m.value for m in app.sidebar.markdown)
+    assert DOC in app.sidebar.multiselect[0].options  # the scope picker; the Library page lists documents
 
 
 def test_refusal_is_visible(app):
@@ -79,10 +79,18 @@ def test_hostile_document_renders_inert(tmp_path, monkeypatch):
     at.chat_input[0].set_value("What does it urge members to do?").run()
     assert not at.exception
     markdown = [m.value for m in at.markdown] + [m.value for m in at.sidebar.markdown]
+    assert any("steal" in r for r in markdown)
+    doc = at.session_state["turns"][-1].answer.citations[0].clause.doc_id
+    at.switch_page("views/library.py")  # the cited document, whole, in the Library's document view
+    at.query_params.update({"doc": doc, "clause": f"{doc}/op-1", "q": "<script>steal()</script>"})
+    at.run()
+    assert not at.exception
     html_bodies = [h.proto.body for h in at.get("html")]
-    assert any("steal" in r for r in markdown) and html_bodies
+    assert any("steal" in r for r in html_bodies) and any("<mark>" in r for r in html_bodies)
     for r in markdown + html_bodies:
-        assert "<script" not in r and "<img" not in r and "href=" not in r
+        assert "<script" not in r and "<img" not in r
+        # the only links are the view's own clause anchors: none comes from the document's text
+        assert all(h.startswith("#c-") for h in re.findall(r"href=['\"]([^'\"]*)", r)), r
     for r in markdown:  # in Markdown a link would be live; in st.html it is plain text
         assert "](javascript" not in r
 

@@ -2,6 +2,7 @@
 Playwright (no browser download). Saves artifacts/e2e.png."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -25,8 +26,24 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(seed_index_dir, tmp_path):
+    yield from _serve({"RESQA_INDEX": str(seed_index_dir), "RESQA_FEEDBACK": str(tmp_path / "fb.jsonl")})
+
+
+@pytest.fixture
+def library_server(tmp_path):
+    """The page over SC 662/664/665/667 (1990), which recall each other (hash embedder: fast to build)."""
+    from resqa.config import Settings
+    from resqa.pipeline import Pipeline
+
+    Pipeline(Settings(index_dir=tmp_path / "index", embedder="hash"), create=True).ingest(
+        [ROOT / "tests" / "data" / "sc-1990.jsonl"])
+    yield from _serve({"RESQA_INDEX": str(tmp_path / "index"), "RESQA_EMBEDDER": "hash",
+                       "RESQA_FEEDBACK": str(tmp_path / "fb.jsonl")})
+
+
+def _serve(extra_env: dict[str, str]):
     port = free_port()
-    env = {**os.environ, "RESQA_INDEX": str(seed_index_dir), "RESQA_FEEDBACK": str(tmp_path / "fb.jsonl")}
+    env = {**os.environ, **extra_env}
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1",
                              "--server.headless", "true"], cwd=ROOT, env=env,
@@ -47,16 +64,24 @@ def server(seed_index_dir, tmp_path):
     proc.wait(timeout=20)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="Debian chromium not installed")
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                    reason="Debian chromium not installed")
+
+
+def launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"])
+
+
+@needs_chromium
 def test_questions_in_a_real_browser(server):
     from playwright.sync_api import expect, sync_playwright
 
     out = ROOT / "artifacts"
     out.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.goto(server, wait_until="domcontentloaded")
         box = page.get_by_placeholder("Ask about the resolutions (any language)")
@@ -77,3 +102,50 @@ def test_questions_in_a_real_browser(server):
         browser.close()
     assert (out / "e2e.png").stat().st_size > 10_000
     shutil.copy(out / "e2e.png", out / "e2e-last.png")
+
+
+@needs_chromium
+def test_citation_opens_its_clause_and_recalls_link_opens_the_cited_resolution(library_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(library_server, wait_until="domcontentloaded")
+        box = page.get_by_placeholder("Ask about the resolutions (any language)")
+        expect(box).to_be_visible(timeout=90_000)
+        box.fill("What does the Council demand that Iraq permit for third-State nationals?")
+        box.press("Enter")
+        link = page.get_by_role("link", name="in its document").first
+        expect(link).to_be_visible(timeout=60_000)
+        link.click()
+        # the document opens in place at the cited clause, its quoted words highlighted
+        focus = page.locator("article.resqa-doc .clause.focus")
+        expect(focus).to_be_visible(timeout=30_000)
+        expect(focus.locator("mark")).to_be_visible()
+        assert "doc=" in page.url and "clause=" in page.url
+        assert focus.locator("mark").inner_text().strip() in focus.inner_text()
+        page.screenshot(path=str(ROOT / "artifacts" / "e2e-document.png"))
+
+        # a resolution that 664 (1990) recalls, opened from the "Recalls" list (ids: slug or symbol)
+        doc = "S-RES-664-1990" if "S-RES" in page.url else "S%2FRES%2F664+%281990%29"
+        page.goto(f"{library_server}/library?doc={doc}", wait_until="domcontentloaded")
+        expect(page.get_by_text("Recalls (1)")).to_be_visible(timeout=60_000)
+        page.get_by_role("link", name="S/RES/662 (1990)").first.click()
+        expect(page.locator("article.resqa-doc h2")).to_have_text("Security Council resolution 662 (1990)",
+                                                                  timeout=30_000)
+        expect(page).to_have_url(re.compile("662"), timeout=10_000)
+
+        # the Library table: searching narrows it, and choosing a row opens that document
+        page.goto(library_server + "/library", wait_until="domcontentloaded")
+        search = page.get_by_label("Search ids and titles")
+        expect(search).to_be_visible(timeout=60_000)
+        search.fill("665")
+        search.press("Enter")
+        expect(page.get_by_text("1 of 4 documents")).to_be_visible(timeout=30_000)
+        page.wait_for_timeout(1000)  # the grid is a canvas: let it draw before clicking its first checkbox
+        grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+        page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)
+        expect(page.locator("article.resqa-doc h2")).to_have_text("Security Council resolution 665 (1990)",
+                                                                  timeout=30_000)
+        browser.close()

@@ -33,3 +33,103 @@ def test_export_contains_question_and_quote():
     a = Answer("q", "en", True, "«RAPPELANT la paix» [1]", (Citation(1, c, "RAPPELANT la paix", True),))
     out = conversation_to_markdown([("Quoi ?", a)])
     assert "## Q: Quoi ?" in out and "> RAPPELANT la paix" in out
+
+
+# ------------------------------------------------------------------ links and the document view
+def test_doc_href_encodes_ids_with_slashes_and_spaces():
+    from urllib.parse import parse_qs, urlsplit
+
+    from resqa.render import doc_href
+
+    href = doc_href("S/RES/660 (1990)", "S/RES/660 (1990)/op-2", "demands & <b>", "https://resqa.example.org/")
+    parts = urlsplit(href)
+    assert parts.netloc == "resqa.example.org" and parts.path == "/library"
+    assert " " not in href and "<" not in href and "(" not in href
+    assert parse_qs(parts.query) == {"doc": ["S/RES/660 (1990)"], "clause": ["S/RES/660 (1990)/op-2"],
+                                     "q": ["demands & <b>"]}
+    assert doc_href("D") == "/library?doc=D"
+
+
+def test_export_links_each_citation_to_its_clause():
+    c = Clause("S/RES/660 (1990)/op-2", "S/RES/660 (1990)", "Resolution 660", "operative", 2, "Demands", "en",
+               "Demands that Iraq withdraw", 0, 26, 3)
+    a = Answer("q", "en", True, "«Demands that Iraq withdraw» [1]", (Citation(1, c, "Demands that Iraq withdraw", True),))
+    out = conversation_to_markdown([("What?", a)], base_url="https://resqa.example.org")
+    assert "](https://resqa.example.org/library?doc=S%2FRES%2F660+%281990%29&clause=S%2FRES%2F660+%281990%29%2Fop-2" in out
+    assert "](" not in conversation_to_markdown([("What?", a)])  # no base URL given: no links
+
+
+def _doc_clauses():
+    def mk(kind, n, pos, text, lang="en"):
+        return Clause(f"S/RES/1 (1946)/{kind}-{n}", "S/RES/1 (1946)", "R1", kind, n, "", lang, text, 0, len(text), pos)
+
+    return [mk("opening", 1, 0, "The Security Council,"),
+            mk("preamble", 1, 1, "Recalling its resolution 660 (1990) <script>x</script>,"),
+            mk("operative", 1, 2, "Decides that: (a) all States shall act; (b) no State shall help;"),
+            mk("operative", 2, 3, "Requests the Secretary-General to report;"),
+            mk("adoption", 1, 4, "Adopted unanimously.")]
+
+
+def test_document_html_lays_out_structure_and_escapes():
+    from resqa.render import clause_anchor, document_html
+
+    h = document_html("R1 <i>", _doc_clauses(), links={"S/RES/1 (1946)/preamble-1": [("S/RES/660 (1990)", "/library?doc=x")]})
+    assert "<script>" not in h and "&lt;script&gt;" in h and "R1 &lt;i&gt;" in h
+    assert h.index("<h4>Preamble</h4>") < h.index("<h4>Operative paragraphs</h4>") < h.index("Adopted unanimously")
+    assert ">OP 2</a>" in h and ">PP 1</a>" in h  # each paragraph numbered by its address
+    assert h.count("<li>") == 2 and "<ul class='sub-items'>" in h  # (a) and (b) as sub-items
+    assert f"id='{clause_anchor('S/RES/1 (1946)/operative-2')}'" in h
+    assert "href='/library?doc=x'" in h and "dir='ltr'" in h
+
+
+def test_document_html_marks_the_quote_in_the_focused_clause_only():
+    from resqa.render import document_html
+
+    h = document_html("R1", _doc_clauses(), focus="S/RES/1 (1946)/operative-1", quote="all States shall act")
+    assert h.count("<mark>") == 1 and "<mark>all States shall act</mark>" in h
+    assert "class='clause operative focus'" in h
+    h = document_html("R1", _doc_clauses(), focus="S/RES/1 (1946)/operative-1", quote="not in the text")
+    assert "<mark>" not in h and "focus" in h
+
+
+def test_arabic_reads_right_to_left():
+    from resqa.render import document_html, text_direction
+
+    text = (__import__("pathlib").Path(__file__).parent / "data" / "udhr-ar.md").read_text(encoding="utf-8")
+    assert text_direction("", text) == "rtl"  # by its letters, front matter and all
+    assert text_direction("ar") == "rtl" and text_direction("en", "Recalling") == "ltr"
+    c = Clause("u/chunk-1", "u", "u", "chunk", 1, "", "ar", text[400:900], 0, 500, 0)
+    assert "dir='rtl'" in document_html("الإعلان", [c])
+
+
+# ------------------------------------------------------------------ the Library table (ui.py)
+def _info_docs():
+    return [{"id": f"S-RES-{n}-{y}", "title": f"Security Council resolution {n} ({y}) on {t}", "language": "en",
+             "clauses": {"preamble": n % 5, "operative": n % 7},
+             "metadata": {"symbol": f"S/RES/{n} ({y})", "year": y, "organisation": "UN Security Council"}}
+            for n, y, t in ((242, 1967, "the Middle East"), (9, 1946, "Cyprus"), (660, 1990, "Kuwait"))] + [
+        {"id": "GA-2021-89-RES-09", "title": "Protéger les enfants", "language": "fr", "clauses": {},
+         "metadata": {"year": 2021, "organisation": "INTERPOL", "body": "General Assembly"}}]
+
+
+def test_library_rows_and_filters():
+    from resqa.ui import filter_rows, library_facets, library_rows
+
+    rows = library_rows(_info_docs())
+    assert [r["document"] for r in rows] == ["S/RES/9 (1946)", "S/RES/242 (1967)", "S/RES/660 (1990)",
+                                             "GA-2021-89-RES-09"]
+    assert rows[-1]["body"] == "General Assembly" and rows[0]["body"] == "UN Security Council"
+    assert rows[1]["preambular"] == 2 and rows[1]["operative"] == 4
+    assert library_facets(rows)["language"] == ["en", "fr"]
+    assert [r["id"] for r in filter_rows(rows, "res 242")] == ["S-RES-242-1967"]
+    assert [r["id"] for r in filter_rows(rows, "KUWAIT")] == ["S-RES-660-1990"]
+    assert len(filter_rows(rows, bodies=["UN Security Council"], years=(1950, 2000))) == 2
+    assert [r["id"] for r in filter_rows(rows, languages=["fr"])] == ["GA-2021-89-RES-09"]
+    assert filter_rows(rows, "nothing like this") == []
+
+
+def test_base_url_is_a_setting_read_from_env():
+    from resqa.config import Settings
+
+    assert Settings.from_env({}).base_url == ""
+    assert Settings.from_env({"RESQA_BASE_URL": "https://resqa.example.org"}).base_url == "https://resqa.example.org"

@@ -16,6 +16,7 @@ from typing import Any
 from resqa.config import Settings
 from resqa.errors import InputError, ResqaError
 from resqa.filters import parse_where
+from resqa.links import key as key_of
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -186,8 +187,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     from resqa.pipeline import Pipeline
 
-    info = Pipeline(_settings(args)).index.info()
+    index = Pipeline(_settings(args)).index
+    info = index.info()
     if args.json:
+        info["links"] = _graph(index).to_json()
         _emit(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
     lines = [f"index: {info['index']} (collection {info['collection']})",
@@ -196,6 +199,31 @@ def cmd_info(args: argparse.Namespace) -> int:
     lines += [f"- {d['id']} [{d['language']}] {d['title']} — {json.dumps(d['clauses'])}" for d in info["documents"]]
     for line in lines:
         _emit(terminal_safe(line))
+    return 0
+
+
+def _graph(index):
+    from resqa.links import build_graph
+
+    return build_graph(((d.doc_id, d.metadata) for d in index.docs.values()), index.clauses.values())
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from resqa.links import Library
+    from resqa.pipeline import Pipeline
+
+    index = Pipeline(_settings(args)).index
+    doc = Library((d.doc_id, d.metadata) for d in index.docs.values()).by_key.get(key_of(args.doc))
+    if doc is None:
+        raise InputError(f"no document {args.doc!r} in the index; `resqa info` lists them")
+    links = _graph(index).of(doc)
+    if args.json:
+        print(json.dumps(links, ensure_ascii=False, indent=2))
+        return 0
+    for name, other in (("recalls", "document"), ("recalled_by", "document")):
+        print(f"{name.replace('_', ' ')}:")
+        for ln in links[name]:
+            print(f"  {ln[other]:<28} {ln['clause']:<32} {ln['text']}")
     return 0
 
 
@@ -251,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     common(sp)
     sp.set_defaults(func=cmd_info)
+    sp = sub.add_parser("links", help="the resolutions a document recalls and those that recall it")
+    sp.add_argument("doc", help="a document id, as `resqa info` lists it")
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_links)
     sp = sub.add_parser("eval", help="run the evaluation set and gate on thresholds")
     sp.add_argument("--set", dest="set_path", default="eval/cases.jsonl")
     sp.add_argument("--thresholds", default="eval/thresholds.toml")
@@ -270,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")
     sp.add_argument("--distinct", type=int, default=1000, help="distinct clause texts in corpora larger than this")
     sp.add_argument("--keep", help="keep (and reuse) the built indexes in this folder")
+    sp.add_argument("--library", metavar="INDEX", help="instead: time the Library page (first paint, filter "
+                    "changes, opening a document) over this ingested index folder")
     sp.set_defaults(func=cmd_bench)
     return p
 

@@ -43,6 +43,7 @@ class Settings:
     rerank_api_key: str | None = None
     rerank_top_n: int = 8  # how many of the best clauses are reordered
     rerank_timeout: float = 10.0
+    base_url: str = ""  # where the page is served, for links in exports ("" = relative to this server)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -74,6 +75,7 @@ class Settings:
             rerank_api_key=env.get("RESQA_RERANK_API_KEY") or None,
             rerank_top_n=int(_number(env, "RESQA_RERANK_TOP_N", 8, integer=True)),
             rerank_timeout=_number(env, "RESQA_RERANK_TIMEOUT", 10.0),
+            base_url=env.get("RESQA_BASE_URL", ""),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "index_dir" in clean:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import urlencode
 
 from resqa.model import Answer, Citation, Clause
 
@@ -42,10 +44,24 @@ def answer_to_text(answer: Answer) -> str:
     return "\n".join(lines).rstrip()
 
 
-def _quote_block(c: Citation, with_number: bool = True) -> str:
+def doc_href(doc_id: str, clause_id: str | None = None, quote: str | None = None, base_url: str = "") -> str:
+    """The link that opens a document (and scrolls to a clause, highlighting the quote) in the
+    Library page: `<base>/library?doc=<id>&clause=<clause id>&q=<quote>`, every value URL-encoded
+    (ids hold "/" and spaces)."""
+    params = {"doc": doc_id}
+    if clause_id:
+        params["clause"] = clause_id
+    if quote:
+        params["q"] = quote[:300]
+    return f"{base_url.rstrip('/')}/library?{urlencode(params)}"
+
+
+def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = None) -> str:
     head = f"**[{c.n}]** " if with_number else ""
-    return (f"{head}{md_escape(citation_heading(c))} — *{md_escape(c.clause.doc_title)}*\n\n"
-            f"> {md_escape(c.quote)}")
+    heading = md_escape(citation_heading(c))
+    if base_url is not None:
+        heading = f"[{heading}]({doc_href(c.clause.doc_id, c.clause.clause_id, c.quote, base_url)})"
+    return f"{head}{heading} — *{md_escape(c.clause.doc_title)}*\n\n> {md_escape(c.quote)}"
 
 
 def answer_body_markdown(answer: Answer) -> str:
@@ -54,21 +70,22 @@ def answer_body_markdown(answer: Answer) -> str:
     return "\n\n".join(paras)
 
 
-def citation_markdown(c: Citation, with_number: bool = True) -> str:
-    """One citation: heading (kind, label, clause id, document) and the verbatim quote."""
-    return _quote_block(c, with_number) if c.verified else ""
+def citation_markdown(c: Citation, with_number: bool = True, base_url: str | None = None) -> str:
+    """One citation: heading (kind, label, clause id, document) and the verbatim quote; with a
+    base URL ("" = this server) the heading links to the clause in its document."""
+    return _quote_block(c, with_number, base_url) if c.verified else ""
 
 
-def answer_to_markdown(answer: Answer) -> str:
+def answer_to_markdown(answer: Answer, base_url: str | None = None) -> str:
     """The answer body with its quotes as block quotes; only verified citations are quoted."""
     parts = [answer_body_markdown(answer)]
     for c in answer.citations:
         if c.verified:
-            parts.append(_quote_block(c))
+            parts.append(_quote_block(c, base_url=base_url))
     if not answer.answerable:
         for c in answer.related:
             if c.verified:
-                parts.append(_quote_block(c, with_number=False))
+                parts.append(_quote_block(c, with_number=False, base_url=base_url))
     return "\n\n".join(parts)
 
 
@@ -83,9 +100,96 @@ def clause_html(clause: Clause, highlight: str | None = None) -> str:
     return html.escape(text)
 
 
-def conversation_to_markdown(turns: Iterable[tuple[str, Answer]]) -> str:
-    """A transcript for export: each question, its answer and its verbatim citations."""
+def conversation_to_markdown(turns: Iterable[tuple[str, Answer]], base_url: str | None = None) -> str:
+    """A transcript for export: each question, its answer and its verbatim citations (linked to
+    their clauses under `base_url` when given)."""
     out = ["# resqa conversation", ""]
     for q, a in turns:
-        out += [f"## Q: {md_escape(q)}", "", answer_to_markdown(a), ""]
+        out += [f"## Q: {md_escape(q)}", "", answer_to_markdown(a, base_url), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------ the document view
+RTL_LANGUAGES = {"ar", "arb", "he", "fa", "ur", "ps", "yi"}
+_SUB_ITEM = re.compile(r"(?<=[\s:;,])\((?:[a-z]|[ivx]{1,5})\)\s")  # "(a) ", "(iv) " inside a clause
+
+
+def text_direction(language: str, text: str = "") -> str:
+    """"rtl" for Arabic, Hebrew, Persian… (by language code, else by the letters of `text`), else "ltr"."""
+    if language.lower() in RTL_LANGUAGES:
+        return "rtl"
+    letters = [ch for ch in text[:20_000] if ch.isalpha()]
+    rtl = sum(unicodedata.bidirectional(ch) in ("R", "AL") for ch in letters)
+    return "rtl" if letters and rtl > len(letters) / 2 else "ltr"
+
+
+def clause_anchor(clause_id: str) -> str:
+    """An HTML id for a clause: its id with every character outside [A-Za-z0-9-] as `_`."""
+    return "c-" + re.sub(r"[^A-Za-z0-9-]", "_", clause_id)
+
+
+def _marked(text: str, lo: int, hi: int, mark: tuple[int, int] | None) -> str:
+    """text[lo:hi] escaped, with its overlap with `mark` (offsets into text) in <mark>."""
+    if not mark or mark[1] <= lo or mark[0] >= hi:
+        return html.escape(text[lo:hi])
+    a, b = max(lo, mark[0]), min(hi, mark[1])
+    return f"{html.escape(text[lo:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:hi])}"
+
+
+def _clause_body(clause: Clause, highlight: str | None) -> str:
+    """The clause text escaped, its sub-items "(a) … (b) …" as a list, the quote (if verbatim) marked."""
+    text = clause.text
+    mark = None
+    if highlight and (i := text.find(highlight)) >= 0:
+        mark = (i, i + len(highlight))
+    cuts = [m.start() for m in _SUB_ITEM.finditer(text)]
+    if len(cuts) < 2:
+        return _marked(text, 0, len(text), mark)
+    bounds = [0, *cuts, len(text)]
+    items = "".join(f"<li>{_marked(text, a, b, mark)}</li>" for a, b in zip(bounds[1:-1], bounds[2:]))
+    return f"{_marked(text, 0, cuts[0], mark)}<ul class='sub-items'>{items}</ul>"
+
+
+SECTION_NAMES = {"preamble": "Preamble", "operative": "Operative paragraphs"}
+ADDRESS = {"preamble": "PP", "operative": "OP"}
+
+
+def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = None, quote: str | None = None,
+                  links: Mapping[str, Sequence[tuple[str, str]]] | None = None, language: str = "") -> str:
+    """A document laid out by its structure: header, subject and opening, then numbered preambular
+    and operative paragraphs (sub-items as lists), then the adoption line. Each clause is an element
+    with an id (clause_anchor) and a data-clause attribute; `focus` is outlined and its `quote`
+    marked; `links` maps a clause id to (label, href) pairs shown after it (resolutions it cites).
+    Right-to-left documents get dir="rtl". All document text is escaped."""
+    links = links or {}
+    sample = " ".join(c.text for c in clauses[:40])
+    direction = text_direction(language or (clauses[0].language if clauses else ""), sample)
+    out = [f"<article class='resqa-doc' dir='{direction}' lang='{html.escape(language or '')}'>",
+           f"<h2>{html.escape(title)}</h2>"]
+    section = None
+    for c in clauses:
+        kind_section = SECTION_NAMES.get(c.kind)
+        if kind_section != section:
+            if section:
+                out.append("</ol>")
+            if kind_section:
+                out.append(f"<h4>{kind_section}</h4><ol class='{c.kind}' style='list-style:none;padding-left:0'>")
+            section = kind_section
+        focused = c.clause_id == focus
+        style = " style='outline:2px solid #f0b400;padding:.2em;'" if focused else ""
+        body = _clause_body(c, quote if focused else None)
+        refs = "".join(f" <a class='recalls' href='{html.escape(href, quote=True)}' target='_self'>"
+                       f"{html.escape(label)}</a>" for label, href in links.get(c.clause_id, ()))
+        refs = f"<div class='refs'>→{refs}</div>" if refs else ""
+        attrs = (f"id='{clause_anchor(c.clause_id)}' data-clause='{html.escape(c.clause_id, quote=True)}' "
+                 f"class='clause {c.kind}{' focus' if focused else ''}'{style}")
+        tag = "li" if kind_section else "p"
+        # the clause's own address (PP 3, OP 2), linking to itself: the text keeps its own numbering
+        number = (f"<a class='address' href='#{clause_anchor(c.clause_id)}' style='font-size:.75em;color:#888;"
+                  f"margin-inline-end:.5em;text-decoration:none'>{ADDRESS[c.kind]} {c.ordinal}</a>"
+                  if kind_section else "")
+        out.append(f"<{tag} {attrs}>{number}{body}{refs}</{tag}>")
+    if section:
+        out.append("</ol>")
+    out.append("</article>")
+    return "".join(out)

@@ -7,8 +7,10 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from resqa.config import MAX_HISTORY_CHARS
 from resqa.load import SUFFIXES, check_isolated
@@ -79,3 +81,53 @@ def accept_upload(name: str, data: bytes, folder: Path, max_bytes: int, parse_ti
         path.unlink(missing_ok=True)
         return UploadResult(name, False, "; ".join(e.replace(str(path), name) for e in errors))
     return UploadResult(name, True, f"{name}: accepted", path)
+
+
+# ------------------------------------------------------------------ the Library page
+LIBRARY_COLUMNS = ("document", "title", "body", "year", "language", "preambular", "operative", "id")
+
+
+def body_of(metadata: Mapping[str, Any]) -> str:
+    """Which body adopted it: metadata "body" when the parser read it, else "organisation"."""
+    return str(metadata.get("body") or metadata.get("organisation") or "")
+
+
+def library_rows(documents: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per document (as `ClauseIndex.info()["documents"]` lists them): what the Library
+    table shows, sorted by year (undated last) then symbol number."""
+    rows = []
+    for d in documents:
+        meta = d.get("metadata") or {}
+        counts = d.get("clauses") or {}
+        year = meta.get("year")
+        rows.append({"document": str(meta.get("symbol") or d["id"]), "title": d.get("title", ""),
+                     "body": body_of(meta), "year": int(year) if str(year or "").isdigit() else None,
+                     "language": d.get("language") or "", "preambular": counts.get("preamble", 0),
+                     "operative": counts.get("operative", 0), "id": d["id"]})
+    return sorted(rows, key=lambda r: (r["year"] is None, r["year"] or 0, _natural(r["document"])))
+
+
+def _natural(s: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", s))
+
+
+def library_facets(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {k: sorted({r[k] for r in rows if r[k] not in (None, "")}) for k in ("body", "year", "language")}
+
+
+def filter_rows(rows: list[dict[str, Any]], text: str = "", bodies: Iterable[str] = (),
+                years: tuple[int, int] | None = None, languages: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The rows whose id, symbol or title contains every word of `text` (case- and punctuation-
+    insensitive: "res 242" finds "S/RES/242 (1967)"), within the chosen bodies, years and languages."""
+    words = [w for w in re.split(r"[^\w]+", text.casefold()) if w]
+    bodies, languages = set(bodies), set(languages)
+
+    def keep(r: dict[str, Any]) -> bool:
+        if bodies and r["body"] not in bodies or languages and r["language"] not in languages:
+            return False
+        if years and (r["year"] is None or not years[0] <= r["year"] <= years[1]):
+            return False
+        hay = f"{r['document']} {r['id']} {r['title']}".casefold()
+        return all(w in hay for w in words)
+
+    return [r for r in rows if keep(r)]

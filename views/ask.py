@@ -1,0 +1,125 @@
+"""The Ask page: the chat. Every citation links to its clause in the Library's document view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from resqa.errors import InputError, ResqaError
+from resqa.page import facet_filters, load_pipeline, rows, settings
+from resqa.render import answer_body_markdown, citation_markdown, conversation_to_markdown, md_escape
+from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, filter_rows, history_of, record_feedback
+
+cfg = settings()
+pipe = load_pipeline()
+access = st.session_state["access"]
+turns: list[Turn] = st.session_state.setdefault("turns", [])
+table = rows(pipe)
+names = {r["id"]: r["document"] for r in table}
+
+# ------------------------------------------------------------------ sidebar: short at any library size
+with st.sidebar:
+    st.title("resqa")
+    st.caption("Answers quote the resolutions verbatim, or say that they do not address the question.")
+    if st.button("New conversation", icon="🧹", width="stretch"):
+        turns.clear()
+        st.rerun()
+    st.markdown(f"**{len(table)} documents** in the library")
+    # a searchable picker (type to find), not a list: the Library page is where documents are browsed
+    chosen = st.multiselect("Ask only these documents", list(names), default=st.session_state.get("ask_scope", []),
+                            format_func=lambda d: names.get(d, d), placeholder="all documents — type to search")
+    st.session_state["ask_scope"] = chosen
+    scope = set(chosen) if chosen else None
+    filters = facet_filters(table, key="ask")
+    if filters:  # the filters narrow the scope to the documents they keep
+        kept = {r["id"] for r in filter_rows(table, **filters)}
+        scope = kept if scope is None else scope & kept
+    with st.expander("Add documents"):
+        if not access.admin:
+            st.caption("Only administrators can add documents on this server.")
+        else:
+            files = st.file_uploader("txt, md, pdf or jsonl", type=["txt", "md", "pdf", "jsonl"],
+                                     accept_multiple_files=True)
+            if files and st.button("Add to the index"):
+                accepted = []
+                for f in files:
+                    res = accept_upload(f.name, f.getvalue(), cfg.index_dir.parent / "uploads", cfg.upload_max_bytes)
+                    (st.success if res.ok else st.error)(res.message)
+                    if res.ok:
+                        accepted.append(res.path)
+                if accepted:
+                    try:
+                        report = pipe.ingest(accepted)
+                    except ResqaError as exc:
+                        st.error(str(exc))
+                    else:
+                        st.success(f"Indexed {report.documents} documents ({report.embedded} new records).")
+    if turns:
+        st.download_button("Export conversation (Markdown)", conversation_to_markdown(
+            [(t.question, t.answer) for t in turns], base_url=cfg.base_url),
+            file_name="resqa-conversation.md", mime="text/markdown")
+    st.caption(access.message)
+    if access.user:
+        st.button("Log out", on_click=st.logout)
+
+if scope:
+    st.info("Questions are asked of " + ", ".join(md_escape(names.get(d, d)) for d in sorted(scope)) + " only.",
+            icon="📄")
+
+
+# ------------------------------------------------------------------ chat
+def show_answer(i: int, turn: Turn) -> None:
+    ans = turn.answer
+    for notice in ans.notices:
+        st.info(md_escape(notice), icon="🔎")
+    if not ans.answerable:
+        st.warning(answer_body_markdown(ans), icon="🚫")
+    else:
+        st.markdown(answer_body_markdown(ans))
+    for c in ans.citations if ans.answerable else ans.related:
+        if not c.verified:
+            continue
+        kind = c.clause.kind
+        color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
+        label = {"operative": "Operative — what the Assembly calls for",
+                 "preamble": "Preamble — context the Assembly recalls"}.get(kind, kind.capitalize())
+        st.badge(label, color=color)
+        st.markdown(citation_markdown(c, with_number=ans.answerable))
+        st.page_link("views/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",
+                     query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
+    cols = st.columns(len(FEEDBACK_KINDS))
+    for col, kind in zip(cols, FEEDBACK_KINDS, strict=True):
+        if col.button(kind, key=f"fb-{i}-{kind}"):
+            record_feedback(cfg.feedback_path, turn, kind)
+            st.toast("Thank you — feedback saved.")
+
+
+for i, turn in enumerate(turns):
+    with st.chat_message("user"):
+        st.markdown(md_escape(turn.question))
+    with st.chat_message("assistant"):
+        show_answer(i, turn)
+
+if question := st.chat_input("Ask about the resolutions (any language)"):
+    with st.chat_message("user"):
+        st.markdown(md_escape(question))
+    with st.chat_message("assistant"):
+        live = st.empty()
+        streamed: list[str] = []
+
+        def on_token(token: str) -> None:  # generated text as it arrives; replaced once verified
+            streamed.append(token)
+            live.markdown(md_escape("".join(streamed)) + " ▌")
+
+        try:
+            if scope is not None and not scope:
+                raise InputError("no document matches the chosen filters")
+            with st.spinner("Reading the resolutions…"):
+                answer = pipe.ask(question, history_of(turns), scope, None,
+                                  on_token=on_token if cfg.llm else None)
+        except ResqaError as exc:
+            live.empty()
+            st.error(f"{exc}", icon="⚠️")
+        else:
+            live.empty()
+            turns.append(Turn(question, answer))
+            show_answer(len(turns) - 1, turns[-1])

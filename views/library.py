@@ -1,0 +1,82 @@
+"""The Library page: a table of the documents (search, filters; a chosen row opens it), and the
+document view at `?doc=<id>&clause=<clause id>&q=<quoted words>`."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from resqa.page import facet_filters, graph, load_pipeline, rows, settings
+from resqa.render import clause_anchor, doc_href, document_html, md_escape
+from resqa.ui import filter_rows
+
+cfg = settings()
+pipe = load_pipeline()
+table = rows(pipe)
+names = {r["id"]: r["document"] for r in table}
+
+with st.sidebar:
+    st.title("Library")
+    st.markdown(f"**{len(table)} documents**")
+    text = st.text_input("Search ids and titles", placeholder="e.g. 242, or res 686 (1991)", key="lib-text")
+    filters = facet_filters(table, key="lib")
+
+doc_id = st.query_params.get("doc")
+
+
+def open_ask() -> None:
+    st.session_state["ask_scope"] = [doc_id]
+
+
+if doc_id and doc_id not in names:
+    st.error(f"The library holds no document {md_escape(doc_id)}.")
+    doc_id = None
+
+if doc_id:
+    row = next(r for r in table if r["id"] == doc_id)
+    focus, quote = st.query_params.get("clause"), st.query_params.get("q")
+    st.page_link("views/library.py", label="All documents", icon="⬅️")
+    st.caption(" · ".join(md_escape(str(x)) for x in (row["document"], row["body"], row["year"], row["language"]) if x))
+    if st.button("Ask about this resolution", icon="💬", on_click=open_ask):
+        st.switch_page("views/ask.py")
+    links = graph(pipe)
+    recalls = {ln.target: ln for ln in links.recalls.get(doc_id, ())}
+    recalled_by = {ln.source: ln for ln in links.recalled_by.get(doc_id, ())}
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**Recalls** ({len(recalls)})")
+        for target in recalls:
+            st.page_link("views/library.py", label=names.get(target, target), query_params={"doc": target})
+    with right:
+        st.markdown(f"**Recalled by** ({len(recalled_by)})")
+        for source, ln in recalled_by.items():
+            st.page_link("views/library.py", label=f"{names.get(source, source)} · {ln.clause.rsplit('/', 1)[-1]}",
+                         query_params={"doc": source, "clause": ln.clause, "q": ln.text})
+    clause_links: dict[str, list[tuple[str, str]]] = {}
+    for ln in links.recalls.get(doc_id, ()):
+        clause_links.setdefault(ln.clause, []).append((names.get(ln.target, ln.target), doc_href(ln.target)))
+    clauses = pipe.index.clauses_of(doc_id)
+    st.html(document_html(row["title"], clauses, focus=focus, quote=quote, links=clause_links,
+                          language=row["language"]))
+    if focus:  # scroll the clause into view once drawn; the anchor is [A-Za-z0-9_-] only (clause_anchor)
+        st.iframe(f"""<script>
+            const id = {json.dumps(clause_anchor(focus))};
+            let tries = 0;
+            const go = () => {{ const el = window.parent.document.getElementById(id);
+                if (el) el.scrollIntoView({{block: "center"}}); else if (tries++ < 50) setTimeout(go, 100); }};
+            go();</script>""", height=1)
+else:
+    st.title("Library")
+    shown = filter_rows(table, text, **filters)
+    st.caption(f"{len(shown)} of {len(table)} documents · choose a row to open it")
+    picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
+                          width="stretch", key="lib-table",
+                          column_order=("document", "title", "body", "year", "language", "preambular", "operative"),
+                          column_config={"year": st.column_config.NumberColumn(format="%d"),
+                                         "preambular": st.column_config.NumberColumn("preamb."),
+                                         "operative": st.column_config.NumberColumn("operat.")})
+    chosen = picked.selection.rows if picked else []
+    if chosen:
+        st.query_params["doc"] = shown[chosen[0]]["id"]
+        st.rerun()
