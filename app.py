@@ -2,7 +2,7 @@
 
 It checks access, opens the pipeline once per process, and hands over to st.navigation: **Ask**
 (views/ask.py, the chat) and **Library** (views/library.py, the table and the document view).
-The pages live in pages/ beside this file because st.Page resolves paths relative to the entry
+The pages live in views/ beside this file because st.Page resolves paths relative to the entry
 point script; with st.navigation in charge, Streamlit does not also auto-list that folder."""
 
 from __future__ import annotations
@@ -42,4 +42,7 @@ except ResqaError as exc:
 
 nav = st.navigation([st.Page("views/ask.py", title="Ask", icon="💬", default=True),
                      st.Page("views/library.py", title="Library", icon="📚", url_path="library")])
-nav.run()
+try:
+    nav.run()
+except ResqaError as exc:  # e.g. the Chroma or embeddings server went away: a banner, not a traceback
+    st.error(f"{exc} Try again in a moment.", icon="⚠️")

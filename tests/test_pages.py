@@ -74,7 +74,7 @@ def test_library_table_search_and_filters(at, ids):
 def test_query_parameters_open_the_document_at_the_clause(at, ids):
     doc = ids["S/RES/665 (1990)"]
     at.switch_page(LIBRARY)
-    at.query_params.update({"doc": doc, "clause": f"{doc}/pre-3", "q": "loss of innocent lives"})
+    at.query_params.update({"doc": doc, "clause": f"{doc}/pre-4", "q": "loss of innocent lives"})
     at.run()
     assert not at.exception
     page = html_of(at)

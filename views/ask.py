@@ -6,7 +6,7 @@ import streamlit as st
 
 from resqa.errors import InputError, ResqaError
 from resqa.page import facet_filters, load_pipeline, rows, settings
-from resqa.render import answer_body_markdown, citation_markdown, conversation_to_markdown, md_escape
+from resqa.render import KIND_NAMES, answer_body_markdown, citation_markdown, conversation_to_markdown, md_escape
 from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, filter_rows, history_of, record_feedback
 
 cfg = settings()
@@ -80,8 +80,7 @@ def show_answer(i: int, turn: Turn) -> None:
             continue
         kind = c.clause.kind
         color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
-        label = {"operative": "Operative — what the Assembly calls for",
-                 "preamble": "Preamble — context the Assembly recalls"}.get(kind, kind.capitalize())
+        label = KIND_NAMES.get(kind, kind.capitalize())
         st.badge(label, color=color)
         st.markdown(citation_markdown(c, with_number=ans.answerable))
         st.page_link("views/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",

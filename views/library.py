@@ -34,6 +34,10 @@ if doc_id and doc_id not in names:
     doc_id = None
 
 if doc_id:
+    # A page_link to the page already shown switches documents but leaves the address bar as it
+    # was (Streamlit only rewrites the URL on a change of page); re-sending the parameters keeps
+    # the URL the one of the document on screen, so it can be shared or reloaded.
+    st.query_params.from_dict(st.query_params.to_dict())
     row = next(r for r in table if r["id"] == doc_id)
     focus, quote = st.query_params.get("clause"), st.query_params.get("q")
     st.page_link("views/library.py", label="All documents", icon="⬅️")

@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from resqa.config import Settings
-from resqa.errors import IndexMissingError
+from resqa.errors import BackendError, IndexMissingError
 from resqa.links import Graph, build_graph
 from resqa.pipeline import Pipeline
 from resqa.ui import library_facets, library_rows
@@ -47,8 +47,13 @@ def load_pipeline() -> Pipeline:
 
 
 def generation(pipe: Pipeline) -> str:
-    """The index's change stamp, after noticing another process's ingest (one small read)."""
-    pipe.index.refresh()
+    """The index's change stamp, after noticing another process's ingest (one small read). When the
+    store does not answer, the page says so and goes on with what it last read, so the chat and the
+    table stay on screen and the next question retries."""
+    try:
+        pipe.index.refresh()
+    except BackendError as exc:
+        st.error(f"{exc} Showing the library as last read.", icon="⚠️")
     return str(pipe.index._generation)  # content-hash of the registry: the cache key for everything derived
 
 

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from resqa.model import Answer, Citation, Clause
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
-KIND_NAMES = {"preamble": "Preamble — context the Assembly recalls",
-              "operative": "Operative — what the Assembly calls for",
+KIND_NAMES = {"preamble": "Preamble — the context it recalls",
+              "operative": "Operative — what it decides or calls for",
               "opening": "Opening", "subject": "Subject", "header": "Header", "adoption": "Adoption",
               "chunk": "Passage"}
 
