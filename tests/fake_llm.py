@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from loopback import FakeServer, JsonHandler
 
 CLAUSE = re.compile(r"^\[(\d+)\] .*?\n<<<\n(.*?)\n>>>", re.M | re.S)
 
@@ -82,91 +81,62 @@ def reply_for(mode: str, prompt: str, question: str) -> str:
     return "?"
 
 
-class FakeLLM:
+class _ChatHandler(JsonHandler):
+    def do_GET(self) -> None:  # model listings
+        self.send(200, {"data": [{"id": "fake"}], "models": [{"name": "fake"}]})
+
+    def do_POST(self) -> None:
+        req = self.read_json()
+        self.fake.requests.append({"path": self.path, "body": req, "auth": self.headers.get("Authorization", "")})
+        msgs = req.get("messages") or []
+        prompt = "\n".join(str(m.get("content", "")) for m in msgs)
+        q = re.search(r"Question: (.*)", prompt)
+        if "Doc: 3, Relevance: 9" in prompt:  # the rerank prompt (data/prompts.toml [rerank])
+            if self.fake.rerank_mode == "slow":
+                time.sleep(self.fake.delay)
+            text = rerank_reply(self.fake.rerank_mode, prompt)
+        else:
+            text = reply_for(self.fake.mode, prompt, q.group(1).strip() if q else "")
+        if self.fake.mode == "error":
+            return self.send(500, b'{"error": {"message": "internal error"}}')
+        if self.fake.mode == "slow":
+            time.sleep(self.fake.delay)
+        if self.fake.mode == "malformed":
+            return self.send(200, b"<html>this is not JSON</html>", "text/html")
+        if self.path.startswith("/api/chat"):  # Ollama
+            if req.get("stream", True):
+                chunks = [json.dumps({"model": "fake", "message": {"role": "assistant", "content": w},
+                                      "done": False}) for w in _pieces(text)]
+                chunks.append(json.dumps({"model": "fake", "message": {"role": "assistant", "content": ""},
+                                          "done": True, "done_reason": "stop"}))
+                return self.send(200, ("\n".join(chunks) + "\n").encode(), "application/x-ndjson")
+            return self.send(200, json.dumps({"model": "fake", "message": {"role": "assistant", "content": text},
+                                               "done": True}).encode())
+        if req.get("stream"):
+            events = []
+            for w in _pieces(text):
+                events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+                               "choices": [{"index": 0, "delta": {"role": "assistant", "content": w},
+                                            "finish_reason": None}]})
+            events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake",
+                           "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+            body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+            return self.send(200, body.encode(), "text/event-stream")
+        body = {"id": "c1", "object": "chat.completion", "created": 0, "model": "fake",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+        self.send(200, json.dumps(body).encode())
+
+
+class FakeLLM(FakeServer):
+    handler = _ChatHandler
+
     def __init__(self, mode: str = "correct", delay: float = 5.0, rerank_mode: str = "good") -> None:
         self.mode = mode
         self.delay = delay
         self.rerank_mode = rerank_mode
-        self.requests: list[dict[str, Any]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a: Any) -> None:
-                pass
-
-            def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def do_GET(self) -> None:  # model listings
-                self._send(200, json.dumps({"data": [{"id": "fake"}], "models": [{"name": "fake"}]}).encode())
-
-            def do_POST(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                req = json.loads(self.rfile.read(n) or b"{}")
-                fake.requests.append({"path": self.path, "body": req,
-                                      "auth": self.headers.get("Authorization", "")})
-                msgs = req.get("messages") or []
-                prompt = "\n".join(str(m.get("content", "")) for m in msgs)
-                q = re.search(r"Question: (.*)", prompt)
-                if "Doc: 3, Relevance: 9" in prompt:  # the rerank prompt (data/prompts.toml [rerank])
-                    if fake.rerank_mode == "slow":
-                        time.sleep(fake.delay)
-                    text = rerank_reply(fake.rerank_mode, prompt)
-                else:
-                    text = reply_for(fake.mode, prompt, q.group(1).strip() if q else "")
-                if fake.mode == "error":
-                    return self._send(500, b'{"error": {"message": "internal error"}}')
-                if fake.mode == "slow":
-                    time.sleep(fake.delay)
-                if fake.mode == "malformed":
-                    return self._send(200, b"<html>this is not JSON</html>", "text/html")
-                if self.path.startswith("/api/chat"):  # Ollama
-                    if req.get("stream", True):
-                        chunks = [json.dumps({"model": "fake", "message": {"role": "assistant", "content": w},
-                                              "done": False}) for w in _pieces(text)]
-                        chunks.append(json.dumps({"model": "fake", "message": {"role": "assistant", "content": ""},
-                                                  "done": True, "done_reason": "stop"}))
-                        return self._send(200, ("\n".join(chunks) + "\n").encode(), "application/x-ndjson")
-                    return self._send(200, json.dumps({"model": "fake", "message": {"role": "assistant", "content": text},
-                                                       "done": True}).encode())
-                if req.get("stream"):
-                    events = []
-                    for w in _pieces(text):
-                        events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake",
-                                       "choices": [{"index": 0, "delta": {"role": "assistant", "content": w},
-                                                    "finish_reason": None}]})
-                    events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake",
-                                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-                    body = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
-                    return self._send(200, body.encode(), "text/event-stream")
-                body = {"id": "c1", "object": "chat.completion", "created": 0, "model": "fake",
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                     "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-                self._send(200, json.dumps(body).encode())
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeLLM:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
 
 def _pieces(text: str) -> list[str]:

@@ -10,12 +10,10 @@ mode:
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from loopback import FakeServer, JsonHandler
 
 
 def overlap_scores(query: str, texts: list[str]) -> list[float]:
@@ -31,58 +29,30 @@ def scripted(mode: str, query: str, texts: list[str]) -> list[tuple[int, float]]
     return sorted(enumerate(scores), key=lambda kv: (-kv[1], kv[0]))
 
 
-class FakeReranker:
+class _RerankHandler(JsonHandler):
+    def do_POST(self) -> None:
+        fake, req = self.fake, self.read_json()
+        tei = self.path.rstrip("/").endswith("/rerank") and not self.path.startswith("/v1/")
+        texts = req.get("texts" if tei else "documents") or []
+        fake.requests.append({"path": self.path, "body": req, "auth": self.headers.get("Authorization", "")})
+        if fake.mode == "slow":
+            time.sleep(fake.delay)
+        if fake.mode == "garbage":
+            return self.send(200, b"<html>gateway</html>", "text/html")
+        if fake.mode == "error":
+            return self.send(500, {"error": "overloaded"})
+        ranking = scripted(fake.mode, str(req.get("query", "")), [str(t) for t in texts])
+        if fake.mode == "bad_index":
+            ranking = [(len(texts) + 3, 0.9), *ranking[1:]]
+        if tei:
+            return self.send(200, [{"index": i, "score": s} for i, s in ranking])
+        self.send(200, {"id": "r1", "model": req.get("model"),
+                        "results": [{"index": i, "relevance_score": s} for i, s in ranking]})
+
+
+class FakeReranker(FakeServer):
+    handler = _RerankHandler
+
     def __init__(self, mode: str = "good", delay: float = 5.0) -> None:
         self.mode, self.delay = mode, delay
-        self.requests: list[dict[str, Any]] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *a: Any) -> None:
-                pass
-
-            def _send(self, code: int, body: bytes, ctype: str = "application/json") -> None:
-                self.send_response(code)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def do_POST(self) -> None:
-                n = int(self.headers.get("Content-Length") or 0)
-                req = json.loads(self.rfile.read(n) or b"{}")
-                tei = self.path.rstrip("/").endswith("/rerank") and not self.path.startswith("/v1/")
-                texts = req.get("texts" if tei else "documents") or []
-                fake.requests.append({"path": self.path, "body": req, "auth": self.headers.get("Authorization", "")})
-                if fake.mode == "slow":
-                    time.sleep(fake.delay)
-                if fake.mode == "garbage":
-                    return self._send(200, b"<html>gateway</html>", "text/html")
-                if fake.mode == "error":
-                    return self._send(500, b'{"error": "overloaded"}')
-                ranking = scripted(fake.mode, str(req.get("query", "")), [str(t) for t in texts])
-                if fake.mode == "bad_index":
-                    ranking = [(len(texts) + 3, 0.9), *ranking[1:]]
-                if tei:
-                    return self._send(200, json.dumps([{"index": i, "score": s} for i, s in ranking]).encode())
-                self._send(200, json.dumps({"id": "r1", "model": req.get("model"), "results": [
-                    {"index": i, "relevance_score": s} for i, s in ranking]}).encode())
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeReranker:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()

@@ -74,6 +74,17 @@ def launch(p):
         "--disable-component-update", "--disable-sync", "--no-first-run"])
 
 
+def open_chat(browser, url: str, height: int):
+    """A new page on the Ask view, once its chat box is there: (page, box)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.goto(url, wait_until="domcontentloaded")
+    box = page.get_by_placeholder("Ask about the resolutions (any language)")
+    expect(box).to_be_visible(timeout=90_000)
+    return page, box
+
+
 @needs_chromium
 def test_questions_in_a_real_browser(server):
     from playwright.sync_api import expect, sync_playwright
@@ -82,10 +93,7 @@ def test_questions_in_a_real_browser(server):
     out.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1800})
-        page.goto(server, wait_until="domcontentloaded")
-        box = page.get_by_placeholder("Ask about the resolutions (any language)")
-        expect(box).to_be_visible(timeout=90_000)
+        page, box = open_chat(browser, server, height=1800)
 
         box.fill("Que demande instamment l’Assemblée aux pays membres ?")
         box.press("Enter")
@@ -110,10 +118,7 @@ def test_citation_opens_its_clause_and_recalls_link_opens_the_cited_resolution(l
 
     with sync_playwright() as p:
         browser = launch(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
-        page.goto(library_server, wait_until="domcontentloaded")
-        box = page.get_by_placeholder("Ask about the resolutions (any language)")
-        expect(box).to_be_visible(timeout=90_000)
+        page, box = open_chat(browser, library_server, height=1200)
         box.fill("What does the Council demand that Iraq permit for third-State nationals?")
         box.press("Enter")
         link = page.get_by_role("link", name="in its document").first

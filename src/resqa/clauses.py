@@ -355,6 +355,22 @@ def _make(doc: Document, lang: str, kind: str, ordinal: int, position: int, labe
 
 _ANNEX = re.compile(r"(?:ANNEX|Annex|ANNEXE|Annexe|ANEXO|Anexo)(?:\s+[IVX\dA-Z]{1,5})?\s*")
 _FOOTNOTE = re.compile(r"\s*\d{1,3}\s+\S")
+class _Clauses(list):
+    """A document's clauses as they are read: `add` cleans the span [a, b) of the text, skips it
+    when nothing is left, and numbers it within its kind (the third preamble is pre-3)."""
+
+    def __init__(self, doc: Document, lang: str) -> None:
+        super().__init__()
+        self.doc, self.lang = doc, lang
+        self.per_kind: dict[str, int] = {}
+
+    def add(self, kind: str, label: str, a: int, b: int, kw: Keyword | None = None) -> None:
+        span = clean(self.doc.text, a, b)
+        if span.text:
+            self.per_kind[kind] = ordinal = self.per_kind.get(kind, 0) + 1
+            self.append(_make(self.doc, self.lang, kind, ordinal, len(self), label, span, kw))
+
+
 ANNEX_CHARS = 1500  # an annex is cut into pieces of about this size, at paragraph ends
 
 
@@ -424,13 +440,8 @@ def parse_resolution(doc: Document) -> list[Clause] | None:
             notes = _notes_start(raw, lines, starts[-1].pos, end)
             stop = notes if notes is not None else stop
 
-    out: list[Clause] = []
-
-    def add(kind: str, label: str, a: int, b: int, kw: Keyword | None = None) -> None:
-        span = clean(raw, a, b)
-        if span.text:
-            ordinal = 1 + sum(1 for c in out if c.kind == kind)
-            out.append(_make(doc, lang, kind, ordinal, len(out), label, span, kw))
+    out = _Clauses(doc, lang)
+    add = out.add
 
     first = starts[0].pos
     if subject:
@@ -461,7 +472,7 @@ def parse_resolution(doc: Document) -> list[Clause] | None:
         add("notes", "", notes, end)
     if annex is not None:
         _add_annex(raw, lines, annex, add)
-    return out
+    return list(out)
 
 
 def _add_annex(raw: str, lines: list[_Line], annex: int, add) -> None:
@@ -499,13 +510,8 @@ def parse_declaration(doc: Document) -> list[Clause] | None:
     if len(articles) < 3:
         return None
     lang = language.detect(raw)
-    out: list[Clause] = []
-
-    def add(kind: str, label: str, a: int, b: int, kw: Keyword | None = None) -> None:
-        span = clean(raw, a, b)
-        if span.text:
-            ordinal = 1 + sum(1 for c in out if c.kind == kind)
-            out.append(_make(doc, lang, kind, ordinal, len(out), label, span, kw))
+    out = _Clauses(doc, lang)
+    add = out.add
 
     title = next((ln for ln, m in heads if len(m.group(1)) == 1), None)
     sections = [ln for ln, m in heads if len(m.group(1)) == 2]
@@ -533,7 +539,7 @@ def parse_declaration(doc: Document) -> list[Clause] | None:
             add("operative", verb.group(0) if verb else "", rest[0][0], rest[-1][1], hit[0] if hit else None)
     for (ln, label), nxt in zip(articles, [*(x[0].start for x in articles[1:]), len(raw)]):
         add("article", label, ln.end, nxt)
-    return out
+    return list(out)
 
 
 def _tokenizer():
