@@ -102,6 +102,19 @@ def test_arabic_reads_right_to_left():
     assert "dir='rtl'" in document_html("الإعلان", [c])
 
 
+def test_declaration_articles_are_a_section_addressed_by_their_heading():
+    from resqa.clauses import parse
+    from resqa.load import load_paths
+    from resqa.render import document_html
+
+    doc = load_paths([__import__("pathlib").Path(__file__).parent / "data" / "udhr-ar.md"]).documents[0]
+    clauses = parse(doc)
+    articles = [c for c in clauses if c.kind == "article"]
+    h = document_html(doc.title, clauses)
+    assert len(articles) == 30 and h.count("<h4>Articles</h4>") == 1
+    assert f">{articles[18].label}</a>" in h and "19" in articles[18].label  # "المادة 19", as written
+
+
 # ------------------------------------------------------------------ the Library table (ui.py)
 def _info_docs():
     return [{"id": f"S-RES-{n}-{y}", "title": f"Security Council resolution {n} ({y}) on {t}", "language": "en",

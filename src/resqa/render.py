@@ -18,7 +18,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 KIND_NAMES = {"preamble": "Preamble — the context it recalls",
               "operative": "Operative — what it decides or calls for",
               "opening": "Opening", "subject": "Subject", "header": "Header", "adoption": "Adoption",
-              "chunk": "Passage"}
+              "article": "Article", "annex": "Annex", "notes": "Notes", "chunk": "Passage"}
 
 
 def md_escape(text: str) -> str:
@@ -150,8 +150,8 @@ def _clause_body(clause: Clause, highlight: str | None) -> str:
     return f"{_marked(text, 0, cuts[0], mark)}<ul class='sub-items'>{items}</ul>"
 
 
-SECTION_NAMES = {"preamble": "Preamble", "operative": "Operative paragraphs"}
-ADDRESS = {"preamble": "PP", "operative": "OP"}
+SECTION_NAMES = {"preamble": "Preamble", "operative": "Operative paragraphs", "article": "Articles"}
+ADDRESS = {"preamble": "PP", "operative": "OP", "article": "Art."}
 
 
 def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = None, quote: str | None = None,
@@ -185,8 +185,10 @@ def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = 
                  f"class='clause {c.kind}{' focus' if focused else ''}'{style}")
         tag = "li" if kind_section else "p"
         # the clause's own address (PP 3, OP 2), linking to itself: the text keeps its own numbering
+        # (an article's is its heading as written: "Article 19", "المادة 19")
+        address = html.escape(c.label) if c.kind == "article" and c.label else f"{ADDRESS.get(c.kind, '')} {c.ordinal}"
         number = (f"<a class='address' href='#{clause_anchor(c.clause_id)}' style='font-size:.75em;color:#888;"
-                  f"margin-inline-end:.5em;text-decoration:none'>{ADDRESS[c.kind]} {c.ordinal}</a>"
+                  f"margin-inline-end:.5em;text-decoration:none'>{address}</a>"
                   if kind_section else "")
         out.append(f"<{tag} {attrs}>{number}{body}{refs}</{tag}>")
     if section:
