@@ -299,18 +299,46 @@ def _writable(folder: Path) -> None:
         p.chmod(p.stat().st_mode | 0o200)
 
 
-def test_read_only_index_is_reported_as_a_permission_problem_never_as_damage(index, as_other_user):
+def test_read_only_index_is_served_and_never_reported_as_damage(index, as_other_user):
     _read_only(index)
     try:
         for args in (["info"], ["ask", Q], ["search", Q]):
             r = cli(*args, "--index", str(index), prefix=as_other_user)
             out, err = text(r)
-            assert r.returncode == IndexAccessError.exit_code, err
-            assert "read-only for this user" in err and "Traceback" not in err
-            assert "--rebuild" not in err and "damaged" not in err
+            assert r.returncode == 0, err
+            assert "--rebuild" not in err and "damaged" not in err and "Traceback" not in err
+        out, _ = text(cli("ask", Q, "--index", str(index), prefix=as_other_user))
+        assert "DEMANDE INSTAMMENT" in out
+        r = cli("ingest", str(SEEDS), "--index", str(index), prefix=as_other_user)  # but not written
+        assert r.returncode == IndexAccessError.exit_code and "Traceback" not in text(r)[1]
     finally:
         _writable(index)
     assert _ids(index) == {DOC}  # and it was healthy all along
+
+
+def test_read_only_index_is_served_from_a_copy_that_follows_its_owners_ingests(index, tmp_path, monkeypatch):
+    """In process (the test may run as root, who can write anything): the store reads as not
+    writable, so the reader serves a copy; the owner ingests another document; the reader sees it."""
+    real_access = os.access
+
+    def access(path, mode, *a, **kw):
+        if mode == os.W_OK and str(path).startswith(str(index)):
+            return False
+        return real_access(path, mode, *a, **kw)
+
+    monkeypatch.setattr(os, "access", access)
+    reader = Pipeline(Settings(index_dir=index, embedder="hash"))
+    assert set(reader.index.docs) == {DOC} and reader.index._read_only_source is not None
+    assert reader.search(Q).hits
+    extra = tmp_path / "new" / "note.txt"
+    extra.parent.mkdir()
+    extra.write_text("RÉSOLUTION\n\nL'Assemblée générale,\n\nRAPPELANT la paix,\n\nDÉCIDE de se réunir.\n",
+                     encoding="utf-8")
+    monkeypatch.setattr(os, "access", real_access)
+    Pipeline(Settings(index_dir=index, embedder="hash")).ingest([extra])
+    monkeypatch.setattr(os, "access", access)
+    assert reader.index.refresh() and len(reader.index.docs) == 2
+    assert _ids(index) == set(reader.index.docs)
 
 
 def test_index_path_that_is_a_file_is_named_as_such_not_damage(tmp_path):

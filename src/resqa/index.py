@@ -117,11 +117,16 @@ def _http_client(url: str) -> Any:
                                settings=ChromaSettings(anonymized_telemetry=False))
 
 
+def _files_signature(folder: Path) -> tuple:
+    """(name, size, mtime) of every file under a folder: what changes when a writer writes."""
+    return tuple(sorted((str(p.relative_to(folder)), st.st_size, st.st_mtime_ns)
+                        for p in folder.rglob("*") if p.is_file() and (st := p.stat())))
+
+
 def _read_only_message(index_dir: Path) -> str:
-    return (f"the index at {index_dir} is read-only for this user: chromadb writes to its store even to "
-            "read it (chroma-core/chroma#1438), so it cannot be served from here. The index itself is "
-            f"fine — ask its owner for write access, or serve a copy: cp -r {index_dir} <folder> and "
-            "pass --index <folder> (or RESQA_INDEX)")
+    return (f"the index at {index_dir} is read-only for this user: it can be searched (resqa serves a "
+            "private copy of it) but not written. The index itself is fine — ask its owner to ingest, "
+            f"or work on a copy: cp -r {index_dir} <folder> and pass --index <folder> (or RESQA_INDEX)")
 
 
 @contextlib.contextmanager
@@ -290,6 +295,7 @@ class ClauseIndex:
         self._own_stamp: str | None = None
         self._full_check_at = 0.0
         self._system: Any = None  # the chromadb System behind a local client (None for a server)
+        self._read_only_source: tuple[Path, tuple] | None = None  # see _snapshot
         self._retired: list[tuple[float, Any]] = []  # replaced Systems, stopped RETIRE_AFTER_S later
         self._haystack: tuple[str | None, references.Haystack | None] = (None, None)  # see mentions
         self._haystack_lock = threading.Lock()
@@ -333,8 +339,10 @@ class ClauseIndex:
                 _write_marker(index_dir)
         except OSError as exc:
             raise _access_error(index_dir, exc, "create the index") from None
-        if not all(os.access(p, os.W_OK) for p in (path, path / "chroma.sqlite3") if p.exists()):
-            raise IndexAccessError(_read_only_message(index_dir))
+        if not all(os.access(p, os.W_OK) for p in (path, *path.rglob("*"))):
+            if create:
+                raise IndexAccessError(_read_only_message(index_dir))
+            path = self._snapshot(path)
         # chromadb shares one System per path within a process, and that System's vector segment
         # does not see records another process adds later (queries silently miss them; reading
         # their vectors fails). Each index gets a System of its own, renewed in refresh() when
@@ -346,6 +354,45 @@ class ClauseIndex:
         client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         self._system = systems.get(str(path))  # ours alone: the next client on this path makes its own
         return client
+
+    def _snapshot(self, path: Path) -> Path:
+        """A private copy of a store this user may read but not write, to serve from.
+
+        chromadb writes to its store even to read it (chroma-core/chroma#1438), so a shared
+        read-only index is served from a copy in the temporary folder, taken again when the
+        original changes (refresh compares its files' sizes and times). The clause cache goes
+        beside the copy when the index's own cache folder is read-only too. Writing (ingest)
+        still needs the original and is refused by its lock."""
+        import atexit
+        import tempfile
+
+        try:
+            signature = _files_signature(path)
+            root = Path(tempfile.mkdtemp(prefix="resqa-readonly-"))
+            atexit.register(shutil.rmtree, root, True)
+            copy = root / "chroma"
+            shutil.copytree(path, copy)
+            for p in [copy, *copy.rglob("*")]:
+                p.chmod(p.stat().st_mode | 0o200)
+        except OSError as exc:
+            raise _access_error(Path(self.settings.index_dir), exc, "copy the read-only index") from None
+        self._read_only_source = (path, signature)
+        if not os.access(self.cache_root, os.W_OK) and self.cache_root.parent != root:
+            self.cache_root = root / "cache"
+            self.cache_root.mkdir(exist_ok=True)
+            with contextlib.suppress(OSError):  # start from the owner's cache where it is readable
+                for entry in (Path(self.settings.index_dir) / "cache").iterdir():
+                    shutil.copytree(entry, self.cache_root / entry.name)
+        return copy
+
+    def _source_changed(self) -> bool:
+        """A read-only index served from a copy: has its owner written to it since the copy?"""
+        if self._read_only_source is None:
+            return False
+        path, signature = self._read_only_source
+        with contextlib.suppress(OSError):
+            return _files_signature(path) != signature
+        return False
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -484,6 +531,10 @@ class ClauseIndex:
         read of the registry every FULL_CHECK_S as a safety net for a writer that died between
         switching a document and bumping the stamp."""
         now = time.monotonic()
+        if self._source_changed():  # a read-only index's owner wrote to it: copy it again
+            with self._lock:
+                self._reopen()
+            force = True
         stamp = self._stamp()
         if not force and stamp == self._seen_stamp and now - self._full_check_at < FULL_CHECK_S:
             return False
