@@ -61,7 +61,7 @@ def test_embedder_is_safe_from_many_threads():
 
 
 def test_lexical_index_is_safe_from_many_threads(pipe):
-    lex = pipe.index.lexical
+    lex = pipe.index.catalogue.lexical
     queries = [tokens_for_query(q) for q, _ in _cases()]
     want = [lex.search(t, 8) for t in queries]
     with ThreadPoolExecutor(16) as pool:

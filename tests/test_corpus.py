@@ -100,13 +100,13 @@ def test_bulk_ingest_reports_bad_files_and_resumes_after_interruption(tmp_path: 
     assert seen[0] == (0, len(docs))
     reopened = Pipeline(settings)
     by_doc = {d.doc_id: d for d in docs}
-    present = reopened.index.docs
+    present = reopened.index.catalogue.docs
     assert len(present) == seen[-1][0] and 0 < len(present) < len(docs)
     for doc_id in present:  # every visible document is whole
-        assert len(reopened.index.clauses_of(doc_id)) == sum(reopened.index.docs[doc_id].counts.values())
+        assert len(reopened.index.catalogue.clauses_of(doc_id)) == sum(reopened.index.catalogue.docs[doc_id].counts.values())
         assert doc_id in by_doc
     report = reopened.ingest([folder])
-    assert report.documents == len(docs) and len(reopened.index.docs) == len(docs)
+    assert report.documents == len(docs) and len(reopened.index.catalogue.docs) == len(docs)
     assert {Path(s).name for s, _ in report.skipped} == {"latin1.txt", "empty.txt", "broken.pdf"}
     again = reopened.ingest([folder])
     assert again.embedded == 0 and again.reused == 0

@@ -66,9 +66,9 @@ def test_document_level_gold_is_scored_over_documents(pipe):
     doc = "GA-2021-89-RES-09"
     cases = [Case("d1", "What does the resolution urge member countries to do?", "en", "t", (), (), (), False, (doc,)),
              Case("d2", "Who drafted this resolution?", "en", "t", (), (), (), True)]
-    assert check_cases(cases, pipe.clause, set(pipe.index.docs)) == []
+    assert check_cases(cases, pipe.clause, set(pipe.index.catalogue.docs)) == []
     assert any("gold document nope" in p for p in check_cases(
-        [Case("d3", "q", "en", "t", (), (), (), False, ("nope",))], pipe.clause, set(pipe.index.docs)))
+        [Case("d3", "q", "en", "t", (), (), (), False, ("nope",))], pipe.clause, set(pipe.index.catalogue.docs)))
     rows = run_resqa(pipe, cases)["rows"]
     assert rows[0]["hit1"] == 1.0 and rows[0]["cit_p"] == 1.0 and rows[0]["cit_r"] == 1.0
     m = summarize(rows)
@@ -104,7 +104,7 @@ def test_gold_given_as_quotes_resolves_to_the_clause_that_holds_them(pipe):
     ok = Case("q1", "?", "en", "t", (), (), (), False, gold_docs=("ga 2021 89 res 09",),
               gold_quotes=(("GA/2021/89/RES/09", words),))
     bad = Case("q2", "?", "en", "t", (), (), (), False, gold_quotes=(("GA-2021-89-RES-09", "words nowhere at all"),))
-    (r1, r2), problems = resolve_gold([ok, bad], list(pipe.index.clauses.values()))
+    (r1, r2), problems = resolve_gold([ok, bad], list(pipe.index.catalogue.clauses.values()))
     assert r1.gold == ("GA-2021-89-RES-09/op-2",) and r1.gold_docs == ("GA-2021-89-RES-09",)
     assert r1.must_quote == (words,)
     assert problems == ["q2: gold quote not found in GA-2021-89-RES-09: words nowhere at all"]

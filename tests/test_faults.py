@@ -82,10 +82,10 @@ def _archive(folder: Path, n_clauses: int, variant: int) -> int:
 
 def _assert_consistent(index: Path) -> Pipeline:
     pipe = Pipeline(Settings(index_dir=index, embedder="hash"))  # opens: the damage checks pass
-    for doc_id, info in pipe.index.docs.items():
-        clauses = pipe.index.clauses_of(doc_id)
+    for doc_id, info in pipe.index.catalogue.docs.items():
+        clauses = pipe.index.catalogue.clauses_of(doc_id)
         assert len(clauses) == sum(info.counts.values()), f"{doc_id} is half there"
-    if pipe.index.docs:
+    if pipe.index.catalogue.docs:
         pipe.ask("Que demande l'Assemblée ?")
     return pipe
 
@@ -111,7 +111,7 @@ def test_ingest_survives_sigkill_at_random_points(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     pipe = _assert_consistent(index)
-    assert len(pipe.index.docs) == n_docs
+    assert len(pipe.index.catalogue.docs) == n_docs
     (ROOT / "artifacts").mkdir(exist_ok=True)
     (ROOT / "artifacts" / "sigkill.txt").write_text(f"kills survived: {kills}, documents: {n_docs}\n")
 
@@ -146,7 +146,7 @@ def test_ingest_and_ask_side_by_side(index_copy, tmp_path):
     assert out.returncode == 0, out.stderr
     assert not errors, errors[0]
     assert answered[0] > 3
-    assert len(asker.index.docs) > 1  # the asker sees the new documents without restarting
+    assert len(asker.index.catalogue.docs) > 1  # the asker sees the new documents without restarting
 
 
 def test_two_ingests_are_serialised_with_a_clear_message(index_copy):
@@ -179,24 +179,24 @@ def test_a_long_lived_reader_sees_vectors_another_process_wrote(index_copy, tmp_
     dense_ids = [cid for cid, _ in reader.index.dense(vec, 5)]
     assert any(c.startswith("note/") for c in dense_ids), dense_ids
     assert res.hits[0].clause.doc_id == "note"
-    for clause in reader.index.clauses_of("note"):
+    for clause in reader.index.catalogue.clauses_of("note"):
         reader.index.segment_vectors(clause)  # raised "Error finding id" before the fix
 
 
 def test_a_replaced_chroma_system_is_stopped_after_its_grace_period(index_copy, monkeypatch):
     """Each reopen replaces the reader's chromadb System, which holds the vector index in memory:
     the old one must be stopped (once no query can still be running on it), not left to leak."""
-    import resqa.index as index_module
+    import resqa.store as store_module
 
     reader = Pipeline(Settings(index_dir=index_copy))
     writer = Pipeline(Settings(index_dir=index_copy))
-    first = reader.index._system
+    first = reader.index.store.connection.system
     assert first is not None and first._running
-    writer.index._bump_stamp()
+    writer.index.store.bump_stamp()
     assert reader.index.refresh(force=True) is False  # same documents; the store was reopened
-    assert reader.index._system is not first and first._running  # still in its grace period
-    monkeypatch.setattr(index_module, "RETIRE_AFTER_S", 0.0)
+    assert reader.index.store.connection.system is not first and first._running  # still in its grace period
+    monkeypatch.setattr(store_module, "RETIRE_AFTER_S", 0.0)
     reader.index.refresh(force=True)
-    assert not first._running and reader.index._retired == []
+    assert not first._running and reader.index.store.connection.retired == []
     ans = reader.ask(Q)  # the new System serves
     assert ans.answerable and ans.citations

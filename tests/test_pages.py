@@ -23,7 +23,7 @@ def library_index(tmp_path_factory):
     pipe = Pipeline(Settings(index_dir=d, embedder="hash"), create=True)
     report = pipe.ingest([DATA / "sc-1990.jsonl", DATA / "udhr-ar.md", SEEDS])
     assert report.documents == 6 and not report.skipped
-    ids = {d.metadata.get("symbol", d.doc_id): d.doc_id for d in pipe.index.docs.values()}
+    ids = {d.metadata.get("symbol", d.doc_id): d.doc_id for d in pipe.index.catalogue.docs.values()}
     return d, ids
 
 

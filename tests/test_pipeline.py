@@ -112,7 +112,7 @@ def test_reingest_unchanged_embeds_nothing_and_changed_doc_replaces(index_copy: 
     (folder / "seed.txt").unlink()
     (folder / "other.txt").write_text("Un petit texte sans structure.", encoding="utf-8")
     gone = pipe.ingest([folder])
-    assert gone.removed == 1 and not pipe.index.clauses_of(DOC)
+    assert gone.removed == 1 and not pipe.index.catalogue.clauses_of(DOC)
 
 
 def test_index_built_with_another_embedder_is_refused(index_copy: Path):
@@ -138,9 +138,9 @@ def test_interrupted_ingest_stays_consistent_and_next_ingest_completes(tmp_path:
         pipe.ingest([SEEDS])
     monkeypatch.setattr(ChromaVectorStore, "add", real_add)
     reopened = Pipeline(settings)
-    assert reopened.index.clauses == {}  # half-written document is invisible
+    assert reopened.index.catalogue.clauses == {}  # half-written document is invisible
     report = reopened.ingest([SEEDS])
-    assert report.documents == 1 and len(reopened.index.clauses_of(DOC)) == 14
+    assert report.documents == 1 and len(reopened.index.catalogue.clauses_of(DOC)) == 14
 
 
 def test_a_reader_sees_another_writers_changes_on_its_next_question(index_copy: Path, tmp_path: Path):

@@ -16,7 +16,8 @@ from conftest import DOC, ROOT, SEEDS
 
 from resqa.config import MAX_HISTORY_CHARS, MAX_QUESTION_CHARS, Settings
 from resqa.errors import IndexAccessError, IndexBusyError, InputError
-from resqa.index import MARKER, ingest_lock
+from resqa.folder import MARKER
+from resqa.ingest import ingest_lock
 from resqa.load import MAX_DOCUMENT_CHARS
 from resqa.pipeline import Pipeline
 
@@ -49,7 +50,7 @@ def index(hash_index, tmp_path) -> Path:
 
 
 def _ids(index: Path) -> set[str]:
-    return set(Pipeline(Settings(index_dir=index, embedder="hash")).index.docs)
+    return set(Pipeline(Settings(index_dir=index, embedder="hash")).index.catalogue.docs)
 
 
 # 1 ------------------------------------------------------------------------------------------
@@ -178,10 +179,10 @@ def test_a_600kb_resolution_ingests_in_batches_under_chromas_limit_with_bounded_
     peak_kb = int(r.stdout.split("peak_kb")[-1])
     assert peak_kb < 600_000, f"ingesting a 600 KB document peaked at {peak_kb / 1024:.0f} MB"
     pipe = Pipeline(Settings(index_dir=index, embedder="hash"))
-    info = pipe.index.docs["GA-2030-99-RES-01"]
-    assert info.records > pipe.index._client.get_max_batch_size()  # more than one Chroma batch
-    assert pipe.index._clauses.count() == info.records
-    assert len(pipe.index.clauses_of("GA-2030-99-RES-01")) == sum(info.counts.values())
+    info = pipe.index.catalogue.docs["GA-2030-99-RES-01"]
+    assert info.records > pipe.index.store.client.get_max_batch_size()  # more than one Chroma batch
+    assert pipe.index.store.count() == info.records
+    assert len(pipe.index.catalogue.clauses_of("GA-2030-99-RES-01")) == sum(info.counts.values())
 
 
 def test_a_document_over_the_size_limit_is_refused_with_a_clear_message(tmp_path):
@@ -212,12 +213,12 @@ def test_same_file_name_in_two_folders_gets_distinct_ids_not_a_silent_replacemen
     assert r.returncode == 0 and "0 documents removed" in out
     assert "indexed as a~other" in err
     pipe = Pipeline(Settings(index_dir=index, embedder="hash"))
-    assert set(pipe.index.docs) == {"a", "a~other"}
-    assert pipe.index.docs["a"].title == "Note de service"
-    assert pipe.index.docs["a~other"].title == "Autre note"
+    assert set(pipe.index.catalogue.docs) == {"a", "a~other"}
+    assert pipe.index.catalogue.docs["a"].title == "Note de service"
+    assert pipe.index.catalogue.docs["a~other"].title == "Autre note"
     again = cli("ingest", str(other), "--index", str(index))  # stable: the same id, nothing re-embedded
     assert "0 records embedded" in text(again)[0]
-    assert set(Pipeline(Settings(index_dir=index, embedder="hash")).index.docs) == {"a", "a~other"}
+    assert set(Pipeline(Settings(index_dir=index, embedder="hash")).index.catalogue.docs) == {"a", "a~other"}
 
 
 def test_the_seed_keeps_its_id_and_a_new_text_of_it_elsewhere_replaces_it_saying_so(tmp_path):
@@ -328,7 +329,7 @@ def test_read_only_index_is_served_from_a_copy_that_follows_its_owners_ingests(i
 
     monkeypatch.setattr(os, "access", access)
     reader = Pipeline(Settings(index_dir=index, embedder="hash"))
-    assert set(reader.index.docs) == {DOC} and reader.index._read_only_source is not None
+    assert set(reader.index.catalogue.docs) == {DOC} and reader.index.store.connection.read_only_source is not None
     assert reader.search(Q).hits
     extra = tmp_path / "new" / "note.txt"
     extra.parent.mkdir()
@@ -337,8 +338,8 @@ def test_read_only_index_is_served_from_a_copy_that_follows_its_owners_ingests(i
     monkeypatch.setattr(os, "access", real_access)
     Pipeline(Settings(index_dir=index, embedder="hash")).ingest([extra])
     monkeypatch.setattr(os, "access", access)
-    assert reader.index.refresh() and len(reader.index.docs) == 2
-    assert _ids(index) == set(reader.index.docs)
+    assert reader.index.refresh() and len(reader.index.catalogue.docs) == 2
+    assert _ids(index) == set(reader.index.catalogue.docs)
 
 
 def test_index_path_that_is_a_file_is_named_as_such_not_damage(tmp_path):

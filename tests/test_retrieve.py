@@ -60,7 +60,7 @@ def test_a_doubtful_translation_never_counts_as_a_word_of_the_question():
 
 
 def test_alignment_confidence_grows_with_how_far_the_translation_stands_out():
-    from resqa.index import ALIGN_FULL_MARGIN, ALIGN_MARGIN, alignment_confidence
+    from resqa.align import ALIGN_FULL_MARGIN, ALIGN_MARGIN, alignment_confidence
 
     assert alignment_confidence(ALIGN_MARGIN) == 0.0
     assert alignment_confidence(ALIGN_MARGIN - 0.01) == 0.0

@@ -14,7 +14,7 @@ def test_verify_quote_folds_spacing_and_apostrophes_only():
 def test_every_corruption_of_a_real_answer_is_flagged(pipe):
     ans = pipe.ask("Que demande instamment l’Assemblée aux pays membres ?")
     assert ans.answerable and not check_answer(ans, pipe.clause)
-    bad = corruptions(ans, list(pipe.index.clauses.values()))
+    bad = corruptions(ans, list(pipe.index.catalogue.clauses.values()))
     assert {name for name, _ in bad} == {"altered_word", "wrong_clause", "dropped_citation", "spliced_sentence"}
     for name, b in bad:
         assert check_answer(b, pipe.clause), name

@@ -60,7 +60,7 @@ if doc_id:
     clause_links: dict[str, list[tuple[str, str]]] = {}
     for ln in links.recalls.get(doc_id, ()):
         clause_links.setdefault(ln.clause, []).append((names.get(ln.target, ln.target), doc_href(ln.target)))
-    clauses = pipe.index.clauses_of(doc_id)
+    clauses = pipe.index.catalogue.clauses_of(doc_id)
     st.html(document_html(row["title"], clauses, focus=focus, quote=quote, links=clause_links,
                           language=row["language"]))
     if focus:  # scroll the clause into view once drawn; the anchor is [A-Za-z0-9_-] only (clause_anchor)

@@ -114,7 +114,7 @@ def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | Non
            words: Sequence[str] = (), unmatched: Sequence[str] = (), names: Sequence[str] = (),
            followup: bool = False, addressed: dict[str, list[str]] | None = None,
            aligned: dict[str, str] | None = None) -> Verdict:
-    """`mentions(reference)`: does any indexed document contain it (ClauseIndex.mentions)?
+    """`mentions(reference)`: does any indexed document contain it (Catalogue.mentions)?
     `words`, `unmatched`, `names`: the question's content words, those the documents show no
     trace of, and those written as names (retrieve.SearchResult); `followup`: the question leans
     on the previous turn; `addressed`: clauses addressed by place -> the ids found

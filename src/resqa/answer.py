@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
         t1 = time.perf_counter()
         known = res.references  # what retrieval already found out about the identifiers named
         verdict = abstain.assess(question, res.hits,
-                                 lambda ref: known[ref] if ref in known else self.index.mentions(ref),
+                                 lambda ref: known[ref] if ref in known else self.index.catalogue.mentions(ref),
                                  words=res.words, unmatched=res.unmatched, names=res.names,
                                  followup=res.followup, addressed=res.addressed, aligned=res.aligned)
         if not verdict.answerable:
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
         if kw:
             meaning = clause.label.lower() if kw[0].lang == lang else kw[0].meanings.get(lang, "")
         meaning = meaning.split(",")[0].strip() or clause.label.lower()
-        info = self.index.docs.get(clause.doc_id)
+        info = self.index.catalogue.docs.get(clause.doc_id)
         body = body_name(info.metadata.get("body") if info else None, lang) or t["body"]
         return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id, body=body,
                                                       label=clause.label or clause.kind, meaning=meaning)

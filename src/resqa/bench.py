@@ -92,7 +92,7 @@ def _corpus(size: str, root: Path, distinct: int | None):
 def phase_build(spec: dict[str, Any]) -> dict[str, Any]:
     """Ingest a corpus into a fresh (or growing) index; measure throughput against the raw embedder."""
     from resqa import clauses as clause_parser
-    from resqa.index import embed_text
+    from resqa.ingest import embed_text
     from resqa.pipeline import Pipeline
 
     root = Path(spec["root"])
@@ -124,7 +124,7 @@ def phase_build(spec: dict[str, Any]) -> dict[str, Any]:
         # texts and of the vocabulary words the ingest also embedded. The pipeline's efficiency is
         # the time the raw embedder would need for all of that work over the ingest's wall time.
         embedded_texts = list(dict.fromkeys(records))
-        words = pipe.index._vocab.get(include=[])["ids"]
+        words = pipe.index.store.vocabulary()
         rec_tokens, word_tokens = _tokens(embedded_texts), _tokens(words)
 
         def raw_rate(texts: list[str]) -> float:

@@ -44,15 +44,17 @@ def _progress_bar(done: int, total: int, name: str) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from resqa.index import ClauseIndex, check_droppable, ingest_lock
+    from resqa.folder import check_droppable
+    from resqa.ingest import ingest_lock
     from resqa.pipeline import Pipeline
+    from resqa.store import drop
 
     settings = _settings(args)
     if args.rebuild:
         check_droppable(settings)  # before the lock file is written into someone's folder
     with ingest_lock(settings.index_dir):  # held from the drop to the last write: a second ingest gets 4
         if args.rebuild:
-            ClauseIndex.drop(settings)
+            drop(settings)
         pipe = Pipeline(settings, create=True)
         paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
         report = pipe.ingest(paths, progress=_progress_bar, locked=True)
@@ -190,7 +192,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     index = Pipeline(_settings(args)).index
     info = index.info()
     if args.json:
-        info["links"] = _graph(index).to_json()
+        info["links"] = _graph(index.catalogue).to_json()
         _emit(json.dumps(info, ensure_ascii=False, indent=2))
         return 0
     lines = [f"index: {info['index']} (collection {info['collection']})",
@@ -202,21 +204,21 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graph(index):
+def _graph(cat):
     from resqa.links import build_graph
 
-    return build_graph(((d.doc_id, d.metadata) for d in index.docs.values()), index.clauses.values())
+    return build_graph(((d.doc_id, d.metadata) for d in cat.docs.values()), cat.clauses.values())
 
 
 def cmd_links(args: argparse.Namespace) -> int:
     from resqa.links import Library
     from resqa.pipeline import Pipeline
 
-    index = Pipeline(_settings(args)).index
-    doc = Library((d.doc_id, d.metadata) for d in index.docs.values()).by_key.get(key_of(args.doc))
+    cat = Pipeline(_settings(args)).index.catalogue
+    doc = Library((d.doc_id, d.metadata) for d in cat.docs.values()).by_key.get(key_of(args.doc))
     if doc is None:
         raise InputError(f"no document {args.doc!r} in the index; `resqa info` lists them")
-    links = _graph(index).of(doc)
+    links = _graph(cat).of(doc)
     if args.json:
         print(json.dumps(links, ensure_ascii=False, indent=2))
         return 0

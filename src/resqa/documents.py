@@ -6,13 +6,12 @@ whole documents (every clause's words, plus the id, title and body) ranks the re
 the question; retrieve.py then searches the best ones' clauses as well as the whole library and
 adds DOC_WEIGHT times each document's share of the best document score to its clauses.
 
+The catalogue builds one DocumentIndex per generation (Catalogue.documents).
 Only documents with a resolution's structure take part: a code of law's article is one chunk,
 already scored whole by the clause stage.
 """
 
 from __future__ import annotations
-
-import threading
 
 from resqa.lexical import LexicalIndex, tokens_for_clause, tokens_for_query
 from resqa.model import Clause
@@ -51,23 +50,3 @@ class DocumentIndex:
             return {}
         hi = max(ranked[0][1], scale)
         return {d: s / hi for d, s in ranked if s > 0}
-
-
-_CACHE: dict[int, tuple[object, DocumentIndex]] = {}
-_LOCK = threading.Lock()
-
-
-def for_index(index) -> DocumentIndex:
-    """The document index of `index`'s current catalogue (built once per generation)."""
-    key = id(index)
-    gen = getattr(index, "_generation", None)
-    with _LOCK:
-        got = _CACHE.get(key)
-        if got is not None and got[0] == gen:
-            return got[1]
-    docs = index.docs
-    built = DocumentIndex(index.clauses, {d: i.title for d, i in docs.items()},
-                          {d: str(i.metadata.get("body", "")) for d, i in docs.items()})
-    with _LOCK:
-        _CACHE[key] = (gen, built)
-    return built

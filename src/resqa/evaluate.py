@@ -211,7 +211,7 @@ def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
     rows = []
     quotes_total = quotes_ok = 0
     flagged = total_corrupt = 0
-    all_clauses = list(pipe.index.clauses.values())
+    all_clauses = list(pipe.index.catalogue.clauses.values())
     for case in cases:
         t = time.perf_counter()
         ans = pipe.ask(case.question, list(case.history))
@@ -300,7 +300,7 @@ def run_baseline(pipe, cases: list[Case], corpus: list[Path]) -> dict[str, float
     build_s = time.perf_counter() - t
     retriever = index.as_retriever(similarity_top_k=2)
     by_doc = defaultdict(list)
-    for c in pipe.index.clauses.values():
+    for c in pipe.index.catalogue.clauses.values():
         by_doc[c.doc_id].append(c)
     rows = []
     for case in cases:
@@ -461,8 +461,8 @@ def main(args, settings: Settings, progress=None) -> int:
             print(f"eval corpus: {len(report.skipped)} files skipped: {report.skipped[:3]}")
     else:
         pipe = Pipeline.open_or_build(settings)
-    cases, problems = resolve_gold(load_cases(Path(args.set_path)), list(pipe.index.clauses.values()))
-    problems += check_cases(cases, pipe.clause, set(pipe.index.docs))
+    cases, problems = resolve_gold(load_cases(Path(args.set_path)), list(pipe.index.catalogue.clauses.values()))
+    problems += check_cases(cases, pipe.clause, set(pipe.index.catalogue.docs))
     if problems:
         for p in problems[:50]:
             print(f"eval set: {p}")

@@ -46,6 +46,20 @@ def clause_from_dict(d: dict[str, Any]) -> Clause:
 
 
 @dataclass(frozen=True)
+class DocInfo:
+    """A document as the index's registry holds it: its current version and what it produced."""
+
+    doc_id: str
+    title: str
+    content_hash: str
+    source: str
+    language: str
+    counts: dict[str, int] = field(default_factory=dict)  # clauses by kind
+    metadata: dict[str, Any] = field(default_factory=dict)
+    records: int = 0  # clause + segment records written for this version
+
+
+@dataclass(frozen=True)
 class Hit:
     """A clause returned by retrieval, with fused and per-retriever scores."""
 

@@ -54,7 +54,7 @@ def generation(pipe: Pipeline) -> str:
         pipe.index.refresh()
     except BackendError as exc:
         st.error(f"{exc} Showing the library as last read.", icon="⚠️")
-    return str(pipe.index._generation)  # content-hash of the registry: the cache key for everything derived
+    return str(pipe.index.catalogue.generation)  # content-hash of the registry: the cache key for everything derived
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -69,8 +69,8 @@ def rows(pipe: Pipeline) -> list[dict[str, Any]]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _graph(key: str, generation: str) -> Graph:
-    index = load_pipeline().index
-    return build_graph(((d.doc_id, d.metadata) for d in index.docs.values()), index.clauses.values())
+    cat = load_pipeline().index.catalogue
+    return build_graph(((d.doc_id, d.metadata) for d in cat.docs.values()), cat.clauses.values())
 
 
 def graph(pipe: Pipeline) -> Graph:

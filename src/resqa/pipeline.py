@@ -61,11 +61,13 @@ class Pipeline:
     def scope(self, doc_ids: set[str] | None, where: dict[str, list[str]] | None) -> set[str] | None:
         if doc_ids is not None:
             self.index.refresh()
-            unknown = sorted(set(doc_ids) - set(self.index.docs))
+            unknown = sorted(set(doc_ids) - set(self.index.catalogue.docs))
             if unknown:
                 raise InputError(f"no document in the index has the id {', '.join(unknown)} — "
                                  "`resqa info` lists the ids")
-        chosen = self.index.select(doc_ids, where)
+        if where:
+            self.index.refresh()
+        chosen = self.index.catalogue.select(doc_ids, where)
         if where and not chosen:
             shown = "; ".join(f"{k}={','.join(v)}" for k, v in where.items())
             raise InputError(f"no document in the index matches {shown}")
@@ -93,4 +95,4 @@ class Pipeline:
                                      doc_ids=self.scope(doc_ids, where))
 
     def clause(self, clause_id: str) -> Clause | None:
-        return self.index.clauses.get(clause_id)
+        return self.index.catalogue.clauses.get(clause_id)

@@ -7,8 +7,8 @@ For each query:
 - dense: the best cosine of the clause or one of its segments, min-max scaled over the pool
   that the dense search returned (its best = 1, its worst = 0, clauses outside it 0);
 - lexical: the BM25 score over the best BM25 score for this query (0 for clauses without a
-  shared word). Question words are also aligned to corpus words they translate to (index.
-  align_terms), which count EXTRA_WEIGHT times the alignment's confidence; when such aligned
+  shared word). Question words are also aligned to corpus words they translate to (align.py),
+  which count EXTRA_WEIGHT times the alignment's confidence; when such aligned
   words are all a query matches, scores are divided by what the best aligned word would score
   at full weight instead, so a doubtful translation never counts as a word of the question;
 - fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
@@ -36,7 +36,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from resqa import addresses, documents, language, references
+from resqa import addresses, language, references
+from resqa.align import align_terms
+from resqa.catalogue import Catalogue
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_query
@@ -44,7 +46,7 @@ from resqa.model import Hit
 
 DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); README "Evaluation"
 EXTRA_WEIGHT = 0.7  # an aligned translation of a question word counts this much in BM25, times its
-# alignment confidence (index.align_terms)
+# alignment confidence (align.align_terms)
 REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the question names
 ADDRESS_WEIGHT = 1.0  # added to a clause the question addresses by its place ("operative paragraph 2")
 MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the documents use a question
@@ -180,17 +182,17 @@ class HybridRetriever:
         wvecs = np.stack([known.get(w, fresh.get(w)) for w in words]) if words else np.zeros((0, self.embedder.dim))
         return vecs[:len(queries)], wvecs
 
-    def _anchor(self, question: str) -> tuple[str, set[str], set[str], dict[str, bool]]:
+    def _anchor(self, question: str, cat: Catalogue) -> tuple[str, set[str], set[str], dict[str, bool]]:
         """(question for the lexical side, documents it names, clauses holding what it names,
         {identifier: mentioned by some indexed document}). One scan of the reference keys per
-        identifier, two only for one that no document holds (ClauseIndex.mentions then applies
+        identifier, two only for one that no document holds (Catalogue.mentions then applies
         its acronym rules)."""
         docs: set[str] = set()
         clauses: set[str] = set()
         mentioned: dict[str, bool] = {}
         named_resolutions = set(references.resolutions(question))
         for ref in references.find(question):
-            d, c = self.index.naming(ref)
+            d, c = cat.naming(ref)
             if d:
                 docs |= d
                 question = question.replace(ref, " ")
@@ -198,24 +200,24 @@ class HybridRetriever:
                 clauses |= c
             # A resolution asked about by number is one the library holds, not one its texts cite:
             # "resolution 243" next to a held 242 is refused, not answered from another text.
-            mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or self.index.mentions(ref)
+            mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or cat.mentions(ref)
         return question, docs, clauses, mentioned
 
-    def _documents(self, question: str, extra: dict[str, float],
-                   doc_ids: set[str] | None) -> tuple[dict[str, float], set[str]]:
+    def _documents(self, question: str, extra: dict[str, float], doc_ids: set[str] | None,
+                   cat: Catalogue) -> tuple[dict[str, float], set[str]]:
         """The document stage (documents.py): each structured document's score for the question
         (0..1 of the best), and the DOC_POOL best, whose clauses are searched as well; nothing
         when the search is already inside a few documents."""
         if DOC_WEIGHT <= 0 or (doc_ids is not None and len(doc_ids) <= DOC_POOL):
             return {}, set()
-        dix = documents.for_index(self.index)
+        dix = cat.documents()
         if len(dix.ids) <= 1:
             return {}, set()
-        scores = dix.scores(tokens_for_query(question), extra, doc_ids)
+        scores = dix.scores(tokens_for_query(question), extra, doc_ids, cat)
         top = {d for d, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:DOC_POOL]}
         return scores, top
 
-    def _addressed(self, question: str, doc_ids: set[str] | None) -> dict[str, list[str]]:
+    def _addressed(self, question: str, doc_ids: set[str] | None, cat: Catalogue) -> dict[str, list[str]]:
         """{address as written: ids of the clauses it designates in each resolution searched};
         {} when no resolution is searched. Documents without preambular or operative clauses
         (generic chunks) are skipped: an address means nothing there."""
@@ -224,9 +226,9 @@ class HybridRetriever:
             return {}
         out: dict[str, list[str]] = {a.text: [] for a in found}
         resolutions = 0
-        for doc in sorted(doc_ids if doc_ids is not None else self.index.docs):
+        for doc in sorted(doc_ids if doc_ids is not None else cat.docs):
             by_kind: dict[str, list[str]] = {}
-            for c in self.index.clauses_of(doc):
+            for c in cat.clauses_of(doc):
                 by_kind.setdefault(c.kind, []).append(c.clause_id)
             if "operative" not in by_kind and "preamble" not in by_kind:
                 continue
@@ -248,22 +250,23 @@ class HybridRetriever:
 
         t0 = time.perf_counter()
         self.index.refresh()
+        cat = self.index.catalogue  # one snapshot for the whole search, whatever a refresh does meanwhile
         history = [h for h in history if h and h.strip()]
         follow = is_followup(question, bool(history))
         queries = [(question, _OWN_WEIGHT)]
         if history:
             w = _CONTEXT_WEIGHT_FOLLOWUP if follow else _CONTEXT_WEIGHT_STANDALONE
             queries.append((f"{history[-1]} {question}", w))
-        lexical_question, named_docs, named_clauses, mentioned = self._anchor(question)
+        lexical_question, named_docs, named_clauses, mentioned = self._anchor(question, cat)
         if named_docs and doc_ids is None:
             doc_ids = named_docs
         t1 = time.perf_counter()
         qwords = question_words(lexical_question)
         vecs, wvecs = self._embed([q for q, _ in queries], qwords)
-        alignment = self.index.align_terms(qwords, wvecs) if qwords else {}
+        alignment = align_terms(self.index.store, qwords, wvecs) if qwords else {}
         aligned = {w: cw for w, (cw, _conf) in alignment.items()}
         own_tokens = set(tokens_for_query(lexical_question))
-        lexical = self.index.lexical
+        lexical = cat.lexical
         unmatched = tuple(w for w in qwords
                           if alignment.get(w, ("", 0.0))[1] < MATCH_CONFIDENCE
                           and not (lexical and any(lexical.knows(t) for t in tokens_for_query(w))))
@@ -276,10 +279,10 @@ class HybridRetriever:
         pool = max(k * 3, 24)
         allowed = None
         if doc_ids is not None:
-            allowed = self.index.clause_ids_of(doc_ids)
+            allowed = cat.clause_ids_of(doc_ids)
         lexical_queries = [lexical_question] + ([f"{history[-1]} {lexical_question}"] if history else [])
-        doc_scores, top_docs = self._documents(lexical_queries[-1] if follow else lexical_queries[0], extra, doc_ids)
-        top_allowed = self.index.clause_ids_of(top_docs) if top_docs else None
+        doc_scores, top_docs = self._documents(lexical_queries[-1] if follow else lexical_queries[0], extra, doc_ids, cat)
+        top_allowed = cat.clause_ids_of(top_docs) if top_docs else None
         runs = []
         for (_q, w), lq, vec in zip(queries, lexical_queries, vecs):
             dense = self.index.dense(vec, pool, doc_ids)
@@ -292,7 +295,7 @@ class HybridRetriever:
             runs.append(Run(w, dense, lex, scale))
         fused = fuse(runs)
         for cid in list(fused):
-            c = self.index.clauses.get(cid)
+            c = cat.clauses.get(cid)
             if c is None:
                 continue
             if c.kind == "opening" and len(c.text.split()) < MIN_OPENING_WORDS:
@@ -302,7 +305,7 @@ class HybridRetriever:
         for cid in named_clauses:
             if allowed is None or cid in allowed:
                 fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
-        addressed = self._addressed(question, doc_ids)
+        addressed = self._addressed(question, doc_ids, cat)
         for cid in {c for ids in addressed.values() for c in ids}:
             fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
         own = runs[0]
@@ -313,15 +316,15 @@ class HybridRetriever:
         top = order[:k]
         if len(named_docs) > 1:  # "resolutions 660 and 661": the best clause of each named one is a hit
             for d in sorted(named_docs):
-                best = next(((cid, sc) for cid, sc in order if cid in self.index.clauses
-                             and self.index.clauses[cid].doc_id == d), None)
+                best = next(((cid, sc) for cid, sc in order if cid in cat.clauses
+                             and cat.clauses[cid].doc_id == d), None)
                 if best and best not in top:
                     top.append(best)
         order = top
-        hits = [Hit(clause=self.index.clauses[cid], score=s,
+        hits = [Hit(clause=cat.clauses[cid], score=s,
                     dense=best_dense.get(cid, (0.0, None))[0], lexical=best_lex.get(cid, (0.0, None))[0],
                     rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
-                for cid, s in order if cid in self.index.clauses]
+                for cid, s in order if cid in cat.clauses]
         qvec = vecs[-1] if follow else vecs[0]
         names = written_as_names(lexical_question)
         return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned=aligned, references=mentioned,

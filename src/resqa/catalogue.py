@@ -1,0 +1,182 @@
+"""The clause catalogue: a frozen snapshot of what readers see in one generation of the index.
+
+A generation is the registry's content (each document's id and content hash, and the parser
+version). Its catalogue holds the visible clauses, the document registry, the BM25 lexical index,
+and, built on first use, the reference keys (references.Haystack) and the document stage
+(documents.DocumentIndex). It is a cache derived from the store, kept on local disk under
+`<cache root>/<generation>`; every client rebuilds its own from the shared store. A refresh
+(index.ClauseIndex.refresh) builds a new Catalogue and swaps it in; a catalogue is never changed,
+so a search that took one keeps a consistent view while another thread refreshes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from resqa import clauses as clause_parser
+from resqa import references
+from resqa.config import PARSER_VERSION
+from resqa.documents import DocumentIndex
+from resqa.errors import IndexDamagedError
+from resqa.lexical import LexicalIndex, tokens_for_clause
+from resqa.model import Clause, DocInfo, clause_from_dict
+
+
+@dataclass(frozen=True, eq=False)
+class Catalogue:
+    """One generation's clauses and documents (never mutated: a refresh makes a new one)."""
+
+    generation: str | None = None
+    docs: dict[str, DocInfo] = field(default_factory=dict)
+    clauses: dict[str, Clause] = field(default_factory=dict)
+    lexical: LexicalIndex | None = None
+    by_doc: dict[str, list[str]] = field(default_factory=dict)  # clause ids of each document, in order
+    _built: dict[str, Any] = field(default_factory=dict, repr=False)  # derived on first use (_derived)
+    _lock: Any = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def of(cls, generation: str, docs: dict[str, DocInfo], clauses: list[Clause],
+           lexical: LexicalIndex) -> Catalogue:
+        by_doc: dict[str, list[str]] = {}
+        for c in sorted(clauses, key=lambda c: (c.doc_id, c.position)):
+            by_doc.setdefault(c.doc_id, []).append(c.clause_id)
+        return cls(generation, docs, {c.clause_id: c for c in clauses}, lexical, by_doc)
+
+    # ------------------------------------------------------------------ queries
+    def select(self, doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None) -> set[str] | None:
+        """The documents a question may draw on: ids and metadata filters combined (None = all)."""
+        from resqa.filters import matches
+
+        if not where:
+            return doc_ids
+        chosen = {d for d, info in self.docs.items() if matches(info.language, info.metadata, where)}
+        return chosen if doc_ids is None else chosen & doc_ids
+
+    def clause_ids_of(self, doc_ids: set[str]) -> set[str]:
+        return {c for d in doc_ids for c in self.by_doc.get(d, [])}
+
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        return [self.clauses[c] for c in self.by_doc.get(doc_id, [])]
+
+    def neighbours(self, clause_id: str, width: int = 1) -> list[Clause]:
+        c = self.clauses[clause_id]
+        ids = self.by_doc.get(c.doc_id, [])
+        i = ids.index(clause_id)
+        return [self.clauses[x] for x in ids[max(0, i - width): i + width + 1]]
+
+    def kind_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for c in self.clauses.values():
+            counts[c.kind] = counts.get(c.kind, 0) + 1
+        return counts
+
+    # ------------------------------------------------------------------ derived on first use
+    def _derived(self, name: str, build) -> Any:
+        """Build once per catalogue, by one thread; searches on other catalogues go on meanwhile."""
+        got = self._built.get(name)
+        if got is None:
+            with self._lock:
+                got = self._built.get(name)
+                if got is None:
+                    got = self._built[name] = build()
+        return got
+
+    def _references(self) -> references.Haystack:
+        """The reference keys of this catalogue: one pass over the clause texts (milliseconds for
+        the seeds, seconds at 50,000 clauses)."""
+        def build() -> references.Haystack:
+            items: list[tuple[object, str]] = [(("clause", c.clause_id), c.text) for c in self.clauses.values()]
+            items += [(("doc", d.doc_id), f"{d.doc_id} {d.title}") for d in self.docs.values()]
+            return references.Haystack(items)
+
+        return self._derived("references", build)
+
+    def mentions(self, reference: str) -> bool:
+        """Does any indexed document contain this identifier ("IDCC 1486", "AG-2005-RES-09") in its
+        text, id or title, however it is punctuated (references.key)? The first call for each
+        catalogue makes one pass over the clause texts."""
+        return self._references().mentions(reference)
+
+    def naming(self, reference: str) -> tuple[set[str], set[str]]:
+        """(documents, clauses) that contain this identifier (references.key): documents by their
+        id or title, clauses by their text. A document's own header repeats its id."""
+        docs: set[str] = set()
+        clauses: set[str] = set()
+        for what, ident in self._references().holding(references.key(reference)):  # type: ignore[misc]
+            (docs if what == "doc" else clauses).add(ident)
+        return docs, clauses
+
+    def documents(self) -> DocumentIndex:
+        """The document stage over this catalogue's structured documents (documents.py)."""
+        return self._derived("documents", lambda: DocumentIndex(
+            self.clauses, {d: i.title for d, i in self.docs.items()},
+            {d: str(i.metadata.get("body", "")) for d, i in self.docs.items()}))
+
+
+def generation_of(docs: dict[str, DocInfo]) -> str:
+    key = "\n".join(f"{d}:{i.content_hash}" for d, i in sorted(docs.items()))
+    return hashlib.sha1(f"{PARSER_VERSION}\n{key}".encode()).hexdigest()[:16]
+
+
+def load(store, docs: dict[str, DocInfo], cache_root: Path) -> Catalogue:
+    """The catalogue of the registry `docs`: from the disk cache, or rebuilt from the store."""
+    gen = generation_of(docs)
+    cache = cache_root / gen
+    if (cache / "clauses.json").exists() and (cache / "lexical" / "ids.json").exists():
+        try:
+            clauses = [clause_from_dict(c) for c in json.loads((cache / "clauses.json").read_text(encoding="utf-8"))]
+            return Catalogue.of(gen, docs, clauses, LexicalIndex.load(cache / "lexical"))
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+    clauses = _visible_clauses(store, docs)
+    lexical = LexicalIndex.build([c.clause_id for c in clauses],
+                                 [tokens_for_clause(c.text, c.language, clause_parser.gloss(c)) for c in clauses])
+    _save(cache, clauses, lexical)
+    return Catalogue.of(gen, docs, clauses, lexical)
+
+
+def _visible_clauses(store, docs: dict[str, DocInfo]) -> list[Clause]:
+    out: list[Clause] = []
+    for meta in store.clause_metadatas():
+        info = docs.get(str(meta.get("resqa_doc")))
+        if info is None or meta.get("doc_hash") != info.content_hash:
+            continue  # an old or unfinished version: invisible to readers
+        out.append(clause_from_dict(json.loads(str(meta["clause_json"]))))
+    out.sort(key=lambda c: (c.doc_id, c.position))
+    return out
+
+
+def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex) -> None:
+    """Write one generation's cache (atomically: a temporary folder renamed) and drop the others."""
+    try:
+        tmp = cache.with_name(cache.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        (tmp / "clauses.json").write_text(json.dumps([asdict(c) for c in clauses], ensure_ascii=False),
+                                          encoding="utf-8")
+        lexical.save(tmp / "lexical")
+        if not cache.exists():
+            tmp.rename(cache)
+        shutil.rmtree(tmp, ignore_errors=True)
+        for old in cache.parent.iterdir():
+            if old.name != cache.name and not old.name.startswith(cache.name):
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass  # a read-only cache folder costs a rebuild per start, not an error
+
+
+def check(catalogue: Catalogue, stored: int, where: str) -> None:
+    """At open: the registry's record counts must all be present in the store."""
+    expected = sum(i.records for i in catalogue.docs.values())
+    damaged = stored < expected or any(len(catalogue.by_doc.get(d, [])) != sum(info.counts.values())
+                                       for d, info in catalogue.docs.items())
+    if damaged:
+        raise IndexDamagedError(f"the index at {where} disagrees with its registry ({stored} records stored, "
+                                f"{expected} expected) — rebuild it with `resqa ingest --rebuild`")
