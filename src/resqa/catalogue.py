@@ -65,12 +65,6 @@ class Catalogue:
     def clauses_of(self, doc_id: str) -> list[Clause]:
         return [self.clauses[c] for c in self.by_doc.get(doc_id, [])]
 
-    def neighbours(self, clause_id: str, width: int = 1) -> list[Clause]:
-        c = self.clauses[clause_id]
-        ids = self.by_doc.get(c.doc_id, [])
-        i = ids.index(clause_id)
-        return [self.clauses[x] for x in ids[max(0, i - width): i + width + 1]]
-
     def kind_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for c in self.clauses.values():
