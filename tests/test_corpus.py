@@ -15,7 +15,7 @@ from resqa.config import Settings
 from resqa.errors import InputError
 from resqa.filters import matches, parse_where
 from resqa.pipeline import Pipeline
-from resqa.synth import synthetic_documents
+from resqa.tools.synth import synthetic_documents
 
 OTHER = "GA-2019-88-RES-03"
 

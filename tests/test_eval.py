@@ -2,8 +2,9 @@ from pathlib import Path
 
 from conftest import ROOT
 
-from resqa.evaluate import Case, check_cases, gate, load_cases, span_scores
 from resqa.model import Citation
+from resqa.tools.cases import Case, check_cases, load_cases, span_scores
+from resqa.tools.evaluate import gate
 
 
 def test_eval_set_is_valid_against_the_index(pipe):
@@ -61,7 +62,7 @@ def test_thresholds_file_gates_the_invariants():
 
 
 def test_document_level_gold_is_scored_over_documents(pipe):
-    from resqa.evaluate import run_resqa, summarize
+    from resqa.tools.evaluate import run_resqa, summarize
 
     doc = "GA-2021-89-RES-09"
     cases = [Case("d1", "What does the resolution urge member countries to do?", "en", "t", (), (), (), False, (doc,)),
@@ -97,7 +98,7 @@ def test_gold_given_as_quotes_resolves_to_the_clause_that_holds_them(pipe):
     """A set written from the texts alone names its gold by document and verbatim words; the
     harness finds the clause, however the document id is punctuated, and reports a quote that
     no clause of that document holds."""
-    from resqa.evaluate import doc_key, resolve_gold
+    from resqa.tools.cases import doc_key, resolve_gold
 
     op2 = pipe.clause("GA-2021-89-RES-09/op-2")
     words = " ".join(op2.text.split()[3:12])

@@ -20,7 +20,7 @@ from conftest import DOC, ROOT
 from resqa.config import Settings
 from resqa.errors import IndexBusyError, IndexDamagedError
 from resqa.pipeline import Pipeline
-from resqa.synth import synthetic_documents
+from resqa.tools.synth import synthetic_documents
 
 Q = "What does the resolution urge member countries to do?"
 

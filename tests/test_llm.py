@@ -170,7 +170,8 @@ def test_eval_harness_with_fake_llm_servers(seed_index_dir, mode, tmp_path):
 
     from conftest import ROOT
 
-    from resqa.evaluate import llm_metrics, load_cases, run_resqa, summarize
+    from resqa.tools.cases import load_cases
+    from resqa.tools.evaluate import llm_metrics, run_resqa, summarize
 
     cases = load_cases(ROOT / "eval" / "cases.jsonl")
     with FakeLLM(mode) as fake:

@@ -143,7 +143,7 @@ def test_json_lines_fields_of_the_wrong_type_are_named_and_the_batch_goes_on(ind
 def _big_resolution(target_chars: int) -> str:
     """One resolution-shaped text of about `target_chars`: a real header and opening, then
     thousands of preambular and operative clauses made of real sentences (synth.py)."""
-    from resqa.synth import synthetic_documents
+    from resqa.tools.synth import synthetic_documents
 
     pre: list[str] = []
     op: list[str] = []

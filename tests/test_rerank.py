@@ -175,7 +175,7 @@ def test_cli_bad_rerank_setting_exit_2(seed_index_dir):
 
 
 def test_eval_reports_reranked_figures_beside_the_plain_run(seed_index_dir, tmp_path, capsys):
-    from resqa.evaluate import main as eval_main
+    from resqa.tools.evaluate import main as eval_main
 
     cases = (ROOT / "eval/cases.jsonl").read_text(encoding="utf-8").splitlines()[:8]  # embedding on a shared 2-core box: keep it short
     (tmp_path / "cases.jsonl").write_text("\n".join(cases) + "\n", encoding="utf-8")

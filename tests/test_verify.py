@@ -1,6 +1,6 @@
 from conftest import DOC
 
-from resqa.evaluate import corruptions
+from resqa.tools.cases import corruptions
 from resqa.verify import check_answer, verify_quote
 
 

@@ -27,14 +27,13 @@ questions on this corpus (their best dense cosines overlap):
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from resqa import references
 from resqa.clean import fold
+from resqa.data import toml
 from resqa.model import Hit
 
 DENSE_FLOOR = 0.80
@@ -61,8 +60,7 @@ class Verdict:
 
 @cache
 def aspects() -> tuple[Aspect, ...]:
-    with resources.files("resqa.data").joinpath("aspects.toml").open("rb") as fh:
-        data = tomllib.load(fh)
+    data = toml("aspects.toml")
     return tuple(Aspect(name, {k: v for k, v in d.items() if isinstance(v, str) and k != "evidence"},
                         tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]))
                  for name, d in data.items())

@@ -12,11 +12,10 @@ opening. Words per language are in data/addresses.toml.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from resqa import data
 from resqa.clean import fold
 
 
@@ -29,8 +28,7 @@ class Address:
 
 @cache
 def _words() -> dict:
-    with resources.files("resqa.data").joinpath("addresses.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return data.toml("addresses.toml")
 
 
 def _alt(words: list[str]) -> str:

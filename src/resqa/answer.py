@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import re
 import time
-import tomllib
 from functools import cache
-from importlib import resources
 
 import numpy as np
 
-from resqa import abstain, language, references
+from resqa import abstain, data, language, references
 from resqa.clauses import body_name, match_keyword
 from resqa.config import MAX_HISTORY_CHARS, MAX_QUESTION_CHARS
 from resqa.errors import InputError
@@ -37,8 +35,7 @@ _PLURAL_CUES = {"two", "both", "deux", "dos", "ambos", "zwei", "beide"}
 
 @cache
 def templates() -> dict:
-    with resources.files("resqa.data").joinpath("templates.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return data.toml("templates.toml")
 
 
 def _check_text(text: str, what: str) -> None:

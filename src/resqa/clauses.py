@@ -12,12 +12,10 @@ clauses. A keyword inside a sentence ("… et FAISANT OBSERVER que …") is not 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-from resqa import language
+from resqa import data, language
 from resqa.clean import Cleaned, clean
 from resqa.model import Clause, Document
 
@@ -41,8 +39,7 @@ class Keyword:
 
 @cache
 def lexicon() -> dict:
-    with resources.files("resqa.data").joinpath("lexicon.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return data.toml("lexicon.toml")
 
 
 @cache

@@ -230,13 +230,13 @@ def cmd_links(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from resqa.evaluate import main as eval_main
+    from resqa.tools.evaluate import main as eval_main
 
     return eval_main(args, _settings(args), progress=_progress_bar)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from resqa.bench import main as bench_main
+    from resqa.tools.bench import main as bench_main
 
     return bench_main(args)
 

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from resqa import data
 from resqa.answer import ExtractiveAnswerer, question_language, validate_question
 from resqa.config import Settings
 from resqa.errors import BackendError, ResqaError
@@ -45,8 +44,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 @cache
 def prompts() -> dict[str, Any]:
-    with resources.files("resqa.data").joinpath("prompts.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return data.toml("prompts.toml")
 
 
 def make_llm(settings: Settings) -> Any:

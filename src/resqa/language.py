@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from functools import cache
-from importlib import resources
 
+from resqa import data
 from resqa.clean import fold
 
 SUPPORTED = ("fr", "en", "es", "de")
@@ -15,8 +14,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 
 @cache
 def _data() -> dict:
-    with resources.files("resqa.data").joinpath("language.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return data.toml("language.toml")
 
 
 @cache

@@ -11,7 +11,7 @@ same process (or the same run), so ratios survive a noisy machine:
 - peak RSS of the ingesting process and of a serving process, each in a process of its own;
 - load: throughput and p95 with 1, 4 and 16 concurrent askers sharing one pipeline.
 
-Each corpus size is built and served in child processes (`python -m resqa.bench worker …`) so
+Each corpus size is built and served in child processes (`python -m resqa.tools.bench worker …`) so
 that peak RSS is that phase's own. Results go to `<out>/bench.json` and `<out>/bench.png`.
 """
 
@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from resqa.config import Settings
+from resqa.tools import bench_library, pct
+from resqa.tools.bench_report import save, summary
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]  # the checkout: src/resqa/tools/bench.py
 QUERIES_FALLBACK = [
     "What does the resolution urge member countries to do?",
     "Que demande instamment l'Assemblée aux pays membres ?",
@@ -59,11 +61,6 @@ def _queries(root: Path) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else 0.0
-
-
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -80,7 +77,7 @@ def _tokens(texts: list[str]) -> int:
 
 def _corpus(size: str, root: Path, distinct: int | None):
     from resqa.load import load_paths
-    from resqa.synth import synthetic_documents
+    from resqa.tools.synth import synthetic_documents
 
     seeds = list(load_paths([root / "seeds"]).documents)
     if size == "seed":
@@ -164,7 +161,7 @@ def phase_serve(spec: dict[str, Any]) -> dict[str, Any]:
                 t = time.perf_counter()
                 (pipe.search(q, history=h) if name == "search" else pipe.ask(q, h))
                 lat.append((time.perf_counter() - t) * 1e3)
-            runs[name].append({"p50": _pct(lat, 0.5), "p95": _pct(lat, 0.95)})
+            runs[name].append({"p50": pct(lat, 0.5), "p95": pct(lat, 0.95)})
     out: dict[str, Any] = {"open_s": open_s, "queries": len(queries)}
     for name, rs in runs.items():
         out[f"{name}_p50_ms"] = statistics.median(r["p50"] for r in rs)
@@ -179,18 +176,9 @@ def phase_serve(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _baseline(pipe, docs, queries, repeats: int) -> dict[str, Any]:
-    from llama_index.core import Document as LIDocument
-    from llama_index.core import VectorStoreIndex
+    from resqa.tools import baseline
 
-    from resqa.config import tiktoken_cache_dir
-    from resqa.embed import as_llama_embedding
-
-    tiktoken_cache_dir()
-    t = time.perf_counter()
-    index = VectorStoreIndex.from_documents([LIDocument(text=d.text, id_=d.doc_id) for d in docs],
-                                            embed_model=as_llama_embedding(pipe.embedder))
-    build_s = time.perf_counter() - t
-    retriever = index.as_retriever(similarity_top_k=2)
+    retriever, build_s, chunks = baseline.build(docs, pipe.embedder)
     p50s, p95s = [], []
     for _ in range(repeats):
         lat = []
@@ -198,9 +186,9 @@ def _baseline(pipe, docs, queries, repeats: int) -> dict[str, Any]:
             t = time.perf_counter()
             retriever.retrieve(q)
             lat.append((time.perf_counter() - t) * 1e3)
-        p50s.append(_pct(lat, 0.5))
-        p95s.append(_pct(lat, 0.95))
-    return {"baseline_build_s": build_s, "baseline_chunks": len(index.docstore.docs),
+        p50s.append(pct(lat, 0.5))
+        p95s.append(pct(lat, 0.95))
+    return {"baseline_build_s": build_s, "baseline_chunks": chunks,
             "baseline_retrieve_p50_ms": statistics.median(p50s), "baseline_retrieve_p95_ms": statistics.median(p95s)}
 
 
@@ -240,7 +228,7 @@ def _load(pipe, queries, levels: list[int]) -> list[dict[str, Any]]:
         lat = _ask_all(pipe, work, n)
         wall = time.perf_counter() - t0
         out.append({"concurrency": n, "answers": len(work), "answers_per_s": len(work) / wall,
-                    "p50_ms": _pct(lat, 0.5), "p95_ms": _pct(lat, 0.95),
+                    "p50_ms": pct(lat, 0.5), "p95_ms": pct(lat, 0.95),
                     "cpu_utilisation": (time.process_time() - cpu0) / wall / (os.cpu_count() or 1)})
     return out
 
@@ -266,7 +254,7 @@ PHASES = {"build": phase_build, "serve": phase_serve, "cold": phase_cold}
 
 def _child(phase: str, spec: dict[str, Any]) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("r", suffix=".json") as fh:
-        cmd = [sys.executable, "-m", "resqa.bench", "worker", phase, json.dumps(spec), fh.name]
+        cmd = [sys.executable, "-m", "resqa.tools.bench", "worker", phase, json.dumps(spec), fh.name]
         proc = subprocess.run(cmd, text=True, capture_output=True)
         if proc.returncode != 0:
             raise RuntimeError(f"bench phase {phase} failed:\n{proc.stderr[-3000:]}")
@@ -303,143 +291,16 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
             if size == "seed":
                 log("[bench] cold start …")
                 results["cold_start"] = _child("cold", spec)
-            _save(results, out_dir)
+            save(results, out_dir)
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
     return results
 
 
-def _save(results: dict[str, Any], out_dir: Path) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "bench.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    try:
-        chart(results, out_dir / "bench.png")
-    except ImportError:
-        pass  # matplotlib is in the `bench` extra; the JSON is the record
-
-
-def chart(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sizes = results["sizes"]
-    xs = [max(1, v["clauses"]) for v in sizes.values()]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    series = {0: [("ask_p50_ms", "resqa ask p50"), ("ask_p95_ms", "resqa ask p95"),
-                  ("search_p50_ms", "resqa search p50"), ("baseline_retrieve_p50_ms", "llama-index default p50")],
-              1: [("peak_rss_mb_serve", "serving"), ("peak_rss_mb_ingest", "ingest")]}
-    titles = {0: ("warm latency (ms)", "Query latency vs corpus size"), 1: ("peak RSS (MB)", "Memory")}
-    for i, lines in series.items():
-        ax = axes[i]
-        for key, label in lines:
-            pts = [(x, v[key]) for x, v in zip(xs, sizes.values()) if key in v]
-            if pts:
-                ax.plot(*zip(*pts), marker="o", label=label)
-        ax.set_xscale("log")
-        ax.set_xlabel("clauses in the index")
-        ax.set_ylabel(titles[i][0])
-        ax.set_title(titles[i][1])
-        ax.legend(fontsize=8)
-    ax = axes[2]
-    load = results.get("load") or []
-    if load:
-        ax.bar([str(r["concurrency"]) for r in load], [r["answers_per_s"] for r in load], color="#4a7")
-        for i, r in enumerate(load):
-            ax.text(i, r["answers_per_s"], f"p95 {r['p95_ms']:.0f} ms", ha="center", va="bottom", fontsize=8)
-    ax.set_xlabel("concurrent askers (one shared pipeline, seed corpus)")
-    ax.set_ylabel("answers / s")
-    ax.set_title("Load")
-    fig.suptitle(f"resqa bench — {results['machine']['cpus']} CPUs, {results['date']}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def summary(results: dict[str, Any]) -> str:
-    lines = [f"{'size':>6} {'docs':>6} {'clauses':>8} {'ingest s':>9} {'clause/s':>9} {'re-ingest s':>11} "
-             f"{'search p50':>10} {'ask p50':>8} {'ask p95':>8} {'base p50':>8} {'RSS serve':>9} {'RSS ingest':>10}"]
-    for size, v in results["sizes"].items():
-        lines.append(f"{size:>6} {v['documents']:>6} {v['clauses']:>8} {v['ingest_s']:>9.1f} {v['clauses_per_s']:>9.1f} "
-                     f"{v['reingest_s']:>11.2f} {v['search_p50_ms']:>10.1f} {v['ask_p50_ms']:>8.1f} "
-                     f"{v['ask_p95_ms']:>8.1f} {v.get('baseline_retrieve_p50_ms', float('nan')):>8.1f} "
-                     f"{v['peak_rss_mb_serve']:>9.0f} {v['peak_rss_mb_ingest']:>10.0f}")
-        if "pipeline_vs_raw" in v:
-            lines.append(f"       ingest {v['tokens_per_s']:.0f} clause tok/s; the raw embedder would need "
-                         f"{v['raw_equivalent_s']:.1f} s for the same texts and {v['vocabulary_words']} vocabulary "
-                         f"words: pipeline at {v['pipeline_vs_raw']:.0%} of the raw rate")
-    if "cold_start" in results:
-        c = results["cold_start"]
-        lines.append(f"cold `resqa ask`: {c['cold_ask_s']:.2f} s (python alone {c['cold_python_s']:.2f} s; "
-                     f"import chromadb + llama_index.core {c['cold_import_llamaindex_chromadb_s']:.2f} s)")
-    for r in results.get("load") or []:
-        lines.append(f"load x{r['concurrency']:>2}: {r['answers_per_s']:.1f} answers/s, p50 {r['p50_ms']:.0f} ms, "
-                     f"p95 {r['p95_ms']:.0f} ms, CPU {r['cpu_utilisation']:.0%} of {os.cpu_count()} cores")
-    return "\n".join(lines)
-
-
-def library_page(index_dir: Path, repeats: int = 5, app: Path | None = None) -> dict[str, Any]:
-    """The Library page over an ingested index, through Streamlit's AppTest (the script as the
-    server runs it, without a browser): first paint cold (a fresh process: index opened, table
-    built) and warm (a new browser session once the caches hold the table), then a filter change
-    (search text, language, years) and opening a document (?doc=) — medians over `repeats`, ms.
-    Set RESQA_EMBEDDER as the index was built (the page's speed does not depend on it)."""
-    from streamlit.testing.v1 import AppTest
-
-    from resqa.errors import InputError
-
-    app = app or Path(__file__).resolve().parents[2] / "app.py"
-    if not app.exists():
-        raise InputError(f"{app} not found: run the Library benchmark from a source checkout")
-    os.environ["RESQA_INDEX"] = str(index_dir)
-
-    def timed(at: AppTest) -> float:
-        t = time.perf_counter()
-        at.run()
-        if at.exception:
-            raise InputError(f"the Library page failed: {at.exception[0].message}")
-        return (time.perf_counter() - t) * 1000
-
-    def session() -> AppTest:
-        at = AppTest.from_file(str(app), default_timeout=600)
-        at.switch_page("views/library.py")
-        return at
-
-    first = session()
-    out: dict[str, Any] = {"index": str(index_dir), "cold_first_paint_ms": timed(first),
-                           "documents": len(first.dataframe[0].value)}
-    warm, search, language, years, doc = [], [], [], [], []
-    for _ in range(repeats):
-        at = session()
-        warm.append(timed(at))
-        at.text_input(key="lib-text").set_value("Cyprus")
-        search.append(timed(at))
-        at.text_input(key="lib-text").set_value("")
-        timed(at)
-        if any(w.key == "lib-language" for w in at.multiselect):
-            at.multiselect(key="lib-language").set_value(at.multiselect(key="lib-language").options[:1])
-            language.append(timed(at))
-            at.multiselect(key="lib-language").set_value([])
-            timed(at)
-        if any(w.key == "lib-years" for w in at.slider):
-            lo, hi = at.slider(key="lib-years").value
-            at.slider(key="lib-years").set_value((lo, (lo + hi) // 2))
-            years.append(timed(at))
-        at.query_params["doc"] = at.dataframe[0].value["id"].iloc[0]
-        doc.append(timed(at))
-    for name, values in (("warm_first_paint_ms", warm), ("filter_search_ms", search),
-                         ("filter_language_ms", language), ("filter_years_ms", years), ("open_document_ms", doc)):
-        if values:
-            out[name] = round(statistics.median(values), 1)
-    out["cold_first_paint_ms"] = round(out["cold_first_paint_ms"], 1)
-    return out
-
-
 def main(args: argparse.Namespace) -> int:
     if getattr(args, "library", None):
-        print(json.dumps(library_page(Path(args.library), repeats=args.repeats), indent=2))
+        print(json.dumps(bench_library.library_page(Path(args.library), repeats=args.repeats), indent=2))
         return 0
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     results = run(sizes, Path(args.out), repeats=args.repeats, baseline_max=args.baseline_max,
