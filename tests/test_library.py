@@ -173,7 +173,7 @@ def test_the_frame_names_the_body_in_the_questions_language_without_a_foreign_gl
 
     doc = _doc(NUMBERED, "S/RES/719 (1991)")
     op = next(c for c in parse(doc) if c.label == "Approves")
-    index = SimpleNamespace(docs={doc.doc_id: SimpleNamespace(metadata=doc.metadata)})
+    index = SimpleNamespace(catalogue=SimpleNamespace(docs={doc.doc_id: SimpleNamespace(metadata=doc.metadata)}))
     frame = ExtractiveAnswerer(index, None)._frame  # type: ignore[arg-type]
     assert frame(op, "en") == ("Operative clause 1 of S/RES/719 (1991) (Approves: the Security Council approves)"
                                " — what the Security Council calls for:")

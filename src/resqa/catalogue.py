@@ -34,10 +34,10 @@ class Catalogue:
     """One generation's clauses and documents (never mutated: a refresh makes a new one)."""
 
     generation: str | None = None
-    docs: dict[str, DocInfo] = field(default_factory=dict)
-    clauses: dict[str, Clause] = field(default_factory=dict)
-    lexical: LexicalIndex | None = None
-    by_doc: dict[str, list[str]] = field(default_factory=dict)  # clause ids of each document, in order
+    docs: dict[str, DocInfo] = field(default_factory=dict, repr=False)
+    clauses: dict[str, Clause] = field(default_factory=dict, repr=False)
+    lexical: LexicalIndex | None = field(default=None, repr=False)
+    by_doc: dict[str, list[str]] = field(default_factory=dict, repr=False)  # clause ids of each document, in order
     _built: dict[str, Any] = field(default_factory=dict, repr=False)  # derived on first use (_derived)
     _lock: Any = field(default_factory=threading.Lock, repr=False)
 

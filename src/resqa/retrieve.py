@@ -213,7 +213,7 @@ class HybridRetriever:
         dix = cat.documents()
         if len(dix.ids) <= 1:
             return {}, set()
-        scores = dix.scores(tokens_for_query(question), extra, doc_ids, cat)
+        scores = dix.scores(tokens_for_query(question), extra, doc_ids)
         top = {d for d, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:DOC_POOL]}
         return scores, top
 
