@@ -3,6 +3,7 @@
 import pytest
 
 from resqa import abstain, references
+from resqa.catalogue import Catalogue
 from resqa.model import Clause, Hit
 
 DOC = "GA-2021-89-RES-09"
@@ -108,8 +109,8 @@ def test_the_search_says_what_it_found_out_about_each_identifier_and_the_answer_
     assert res.references == {"AGN/65/RES/10": True, "INTERPOL 2021": True, "AG-2019-RES-03": False}
     # Answering from that search asks the index nothing more about them.
     calls = []
-    monkeypatch.setattr(pipe.index, "mentions", lambda ref: calls.append(ref) or True)
-    monkeypatch.setattr(pipe.index, "naming", lambda ref: calls.append(ref) or (set(), set()))
+    monkeypatch.setattr(Catalogue, "mentions", lambda self, ref: calls.append(ref) or True)
+    monkeypatch.setattr(Catalogue, "naming", lambda self, ref: calls.append(ref) or (set(), set()))
     ans = pipe.extractive.answer(res.queries[0], result=res)
     assert not ans.answerable and "AG-2019-RES-03" in ans.text
     assert calls == []
