@@ -78,40 +78,9 @@ def triggered(question: str) -> list[Aspect]:
     return [a for a in aspects() if any(_matches(t, folded) for t in a.triggers)]
 
 
-# "How many observers …", "combien d'observateurs", "¿cuántas tropas …?": the counted word follows.
-_COUNT_ASK = re.compile(r"\b(?:how many\s+|combien d(?:e\s+|es\s+|u\s+|')|cuant[oa]s\s+|wie viele\s+|"
-                        r"number of\s+|nombre d(?:e\s+|es\s+|')|numero de\s+|anzahl der\s+|сколько\s+)")
-_NUMBER = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-           r"thirty|forty|fifty|hundred|thousand|deux|trois|quatre|cinq|sept|huit|neuf|dix|vingt|cent|mille|"
-           r"dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|cien|mil|zwei|drei|vier|funf|zehn)")
-
-
-def counted_words(question: str, aligned: dict[str, str]) -> list[str]:
-    """What a "how many" question counts: the word after the trigger and the one after it
-    (an adjective may come first: "how many military observers"), each with the corpus word it
-    is aligned to; as folded 4-letter prefixes, so "tropas" and "troops" meet."""
-    m = _COUNT_ASK.search(fold(question))
-    if not m:
-        return []
-    after = [w for w in re.findall(r"[^\W\d_]+", fold(question)[m.end():]) if len(w) > 2][:2]
-    out: list[str] = []
-    for w in after:
-        for x in (w, fold(aligned.get(w, ""))):
-            if len(x) >= 4 and x[:4] not in out:
-                out.append(x[:4])
-    return out
-
-
-def _counts(text: str, prefixes: list[str]) -> bool:
-    """Does the folded clause text give a number of one of these things ("20 military observers")?"""
-    alts = "|".join(re.escape(p) for p in prefixes)
-    return re.search(rf"(?<![\w/.-]){_NUMBER}\s+(?:[a-z-]+\s+){{0,3}}(?:{alts})", text) is not None
-
-
 def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | None = None,
            words: Sequence[str] = (), unmatched: Sequence[str] = (), names: Sequence[str] = (),
-           followup: bool = False, addressed: dict[str, list[str]] | None = None,
-           aligned: dict[str, str] | None = None) -> Verdict:
+           followup: bool = False, addressed: dict[str, list[str]] | None = None) -> Verdict:
     """`mentions(reference)`: does any indexed document contain it (Catalogue.mentions)?
     `words`, `unmatched`, `names`: the question's content words, those the documents show no
     trace of, and those written as names (retrieve.SearchResult); `followup`: the question leans
@@ -128,9 +97,6 @@ def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | Non
         if not any(aspect.evidence.search(t) for t in texts):
             return Verdict(False, f"asks about {aspect.names.get('en', aspect.name)}; "
                                   "no retrieved clause contains such a fact", aspect)
-        counted = counted_words(question, aligned or {}) if aspect.name == "statistics" else []
-        if counted and not any(_counts(t, counted) for t in texts):
-            return Verdict(False, f"asks how many {counted[0]}; no retrieved clause gives a number of them", aspect)
     for text, ids in (addressed or {}).items():
         if not ids:
             return Verdict(False, f"addresses {text!r}, which no resolution searched has", no_clause=text)

@@ -29,7 +29,6 @@ MIN_QUOTE_WORDS = 8
 FIRST_SEGMENT_WORDS = 20
 SECOND_CITATION = 0.9  # a runner-up within 10% of the best clause's fused score is cited too
 PLURAL_CITATION = 0.6  # ... within 40% when the question asks for two things
-ALSO_ANSWER = 0.8  # a runner-up within 20% of the best is shown as "may also answer" (1: never)
 _PLURAL_CUES = {"two", "both", "deux", "dos", "ambos", "zwei", "beide"}
 
 
@@ -121,12 +120,12 @@ class ExtractiveAnswerer:
         verdict = abstain.assess(question, res.hits,
                                  lambda ref: known[ref] if ref in known else self.index.catalogue.mentions(ref),
                                  words=res.words, unmatched=res.unmatched, names=res.names,
-                                 followup=res.followup, addressed=res.addressed, aligned=res.aligned)
+                                 followup=res.followup, addressed=res.addressed)
         if not verdict.answerable:
             ans = self._refusal(question, lang, res, verdict)
         else:
             chosen = self._choose(question, res)
-            ans = self._compose(question, lang, res, chosen, verdict.reason, self._runner_up(res, chosen))
+            ans = self._compose(question, lang, res, chosen, verdict.reason)
         t2 = time.perf_counter()
         timings = {**res.timings_ms, "retrieve": (t1 - t0) * 1e3, "compose": (t2 - t1) * 1e3,
                    "total": (t2 - t0) * 1e3}
@@ -147,19 +146,6 @@ class ExtractiveAnswerer:
             if best is not None and best not in chosen and len(chosen) < MAX_CITATIONS:
                 chosen.append(best)
         return chosen
-
-    @staticmethod
-    def _runner_up(res: SearchResult, chosen: list[Hit]) -> list[Hit]:
-        """The best clause of another document, when it scores within ALSO_ANSWER of the best:
-        shown as "may also answer", so the reader sees the right resolution even when the first
-        is wrong. (Within one document the citations already place the reader; measured on the
-        seed set, a same-document runner-up only lowered citation precision, 0.855 -> 0.799.)"""
-        hits = res.hits
-        if not hits or hits[0].score <= 0:
-            return []
-        cited = {h.clause.doc_id for h in chosen}
-        other = next((h for h in hits[1:MAX_CITATIONS] if h.clause.doc_id not in cited), None)
-        return [other] if other is not None and other.score >= ALSO_ANSWER * hits[0].score else []
 
     def best_quote(self, clause: Clause, query_vec: np.ndarray, question: str,
                    named: list[str] | None = None) -> str:
@@ -216,18 +202,13 @@ class ExtractiveAnswerer:
         return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id, body=body,
                                                       label=clause.label or clause.kind, meaning=meaning)
 
-    def _compose(self, question: str, lang: str, res: SearchResult, chosen: list[Hit], reason: str,
-                 also: list[Hit] | None = None) -> Answer:
-        also_ids = {h.clause.clause_id for h in also or ()}
-        chosen = [*chosen, *(also or ())]
+    def _compose(self, question: str, lang: str, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
         citations = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(chosen)) if c]
         citations = [Citation(n=i + 1, clause=c.clause, quote=c.quote, verified=c.verified)
                      for i, c in enumerate(citations)]
         if not citations:
             return self._refusal(question, lang, res, abstain.Verdict(False, "no verifiable quote"))
-        t = templates().get(lang) or templates()["en"]
-        parts = [(f"{t['may_also']} " if c.clause.clause_id in also_ids else "")
-                 + f"{self._frame(c.clause, lang)} «{c.quote}» [{c.n}]" for c in citations]
+        parts = [f"{self._frame(c.clause, lang)} «{c.quote}» [{c.n}]" for c in citations]
         return Answer(question=question, language=lang, answerable=True, text="\n\n".join(parts),
                       citations=tuple(citations), reason=reason)
 
