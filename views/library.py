@@ -74,6 +74,9 @@ else:
     st.title("Library")
     shown = filter_rows(table, text, **filters)
     st.caption(f"{len(shown)} of {len(table)} documents · choose a row to open it")
+    if not shown:
+        st.info("No document matches. The search reads document ids and titles only (not the text); "
+                "to find what the resolutions say about a topic, ask on the Ask page.", icon="🔎")
     picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
                           width="stretch", key="lib-table",
                           column_order=("document", "title", "body", "year", "language", "preambular", "operative"),

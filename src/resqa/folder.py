@@ -32,9 +32,11 @@ def read_only_message(index_dir: Path) -> str:
 
 
 def files_signature(folder: Path) -> tuple:
-    """(name, size, mtime) of every file under a folder: what changes when a writer writes."""
-    return tuple(sorted((str(p.relative_to(folder)), st.st_size, st.st_mtime_ns)
-                        for p in folder.rglob("*") if p.is_file() and (st := p.stat())))
+    """(name, size, mtime) of a Chroma folder's SQLite files: every write changes them (a writer
+    bumps the registry's stamp after each document), and refresh checks them on every search, so
+    only these few files are looked at, not the vector segments."""
+    return tuple((p.name, st.st_size, st.st_mtime_ns) for p in sorted(folder.glob("chroma.sqlite3*"))
+                 if (st := p.stat()))
 
 
 def is_resqa_folder(index_dir: Path) -> bool:
@@ -96,7 +98,7 @@ def snapshot(index_dir: Path, path: Path, cache_root: Path) -> tuple[Path, tuple
 
     chromadb writes to its store even to read it (chroma-core/chroma#1438), so a shared
     read-only index is served from a copy in the temporary folder, taken again when the
-    original changes (refresh compares its files' sizes and times). The clause cache goes
+    original changes (refresh compares its SQLite files' sizes and times). The clause cache goes
     beside the copy when the index's own cache folder is read-only too. Writing (ingest)
     still needs the original and is refused by its lock."""
     import atexit

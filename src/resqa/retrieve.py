@@ -42,6 +42,7 @@ import numpy as np
 from resqa import addresses, language, references
 from resqa.align import align_terms
 from resqa.catalogue import Catalogue
+from resqa.clauses import match_keyword
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_query
@@ -69,8 +70,6 @@ _CONTEXT_WEIGHT_STANDALONE = 0.25
 def _label_stems(label: str) -> frozenset[str]:
     """The stems of a clause's opening verb ("Calls upon", "DEMANDE INSTAMMENT") and of its
     meanings in the other languages (lexicon.toml)."""
-    from resqa.clauses import match_keyword
-
     kw = match_keyword(label)
     meanings = " ".join(kw[0].meanings.values()) if kw else ""
     return frozenset(tokens_for_query(f"{label} {meanings}"))
@@ -113,20 +112,23 @@ def _merge(a: Ranked, b: Ranked) -> Ranked:
     return sorted(best.items(), key=lambda kv: -kv[1])
 
 
-def is_followup(question: str, has_history: bool) -> bool:
-    """Does the question lean on an earlier turn (a pronoun, "and …", or too few words to stand)?"""
-    if not has_history:
-        return False
+def _leans_back(question: str, skip: frozenset[str] = frozenset()) -> bool:
+    """The question opens with a follow-up cue ("And …", "¿Y qué …"), is too short to stand, or
+    holds a one-word cue inside it, other than those in `skip`."""
     lang = language.detect(question)
     folded = " ".join(language.words(question))
     cues = language.followup_cues(lang) + language.followup_cues("en")
     if any(folded == c or folded.startswith(c + " ") for c in cues):
         return True
-    content = [w for w in language.words(question) if w not in language.all_stopwords()]
-    if len(content) <= 2:
+    if len([w for w in language.words(question) if w not in language.all_stopwords()]) <= 2:
         return True
     toks = set(folded.split())
-    return any(c in toks for c in cues if " " not in c and len(c) > 1)
+    return any(c in toks for c in cues if " " not in c and len(c) > 1 and c not in skip)
+
+
+def is_followup(question: str, has_history: bool) -> bool:
+    """Does the question lean on an earlier turn (a pronoun, "and …", or too few words to stand)?"""
+    return has_history and _leans_back(question)
 
 
 # Follow-up cues that, met inside a sentence, do not point back at a document: conjunctions and
@@ -138,18 +140,9 @@ _NOT_REFERRING = frozenset({"and", "also", "then", "else", "why", "same", "that"
 
 def refers_back(question: str) -> bool:
     """Does a follow-up lean on the previous turn's document (so it may be asked of the resolution
-    that turn named)? Stricter than is_followup: the question opens with a follow-up cue ("And
-    …", "¿Y qué …"), is too short to stand, or refers to it by a pronoun ("its mandate", "report
-    on it"); an "and" inside a sentence is not enough."""
-    lang = language.detect(question)
-    folded = " ".join(language.words(question))
-    cues = language.followup_cues(lang) + language.followup_cues("en")
-    if any(folded == c or folded.startswith(c + " ") for c in cues):
-        return True
-    if len([w for w in language.words(question) if w not in language.all_stopwords()]) <= 2:
-        return True
-    toks = set(folded.split())
-    return any(c in toks for c in cues if " " not in c and c not in _NOT_REFERRING)
+    that turn named)? Stricter than is_followup: an "and" inside a sentence is not enough; an
+    opening cue, a question too short to stand, or a pronoun ("its mandate", "report on it") is."""
+    return _leans_back(question, _NOT_REFERRING)
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
