@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -301,6 +302,7 @@ def _writable(folder: Path) -> None:
 
 
 def test_read_only_index_is_served_and_never_reported_as_damage(index, as_other_user):
+    copies = set(Path(tempfile.gettempdir()).glob("resqa-readonly-*"))
     _read_only(index)
     try:
         for args in (["info"], ["ask", Q], ["search", Q]):
@@ -315,6 +317,8 @@ def test_read_only_index_is_served_and_never_reported_as_damage(index, as_other_
     finally:
         _writable(index)
     assert _ids(index) == {DOC}  # and it was healthy all along
+    left = set(Path(tempfile.gettempdir()).glob("resqa-readonly-*")) - copies
+    assert not left, f"private copies left behind: {sorted(map(str, left))}"
 
 
 def test_read_only_index_is_served_from_a_copy_that_follows_its_owners_ingests(index, tmp_path, monkeypatch):

@@ -120,4 +120,7 @@ def snapshot(index_dir: Path, path: Path, cache_root: Path) -> tuple[Path, tuple
         with contextlib.suppress(OSError):  # start from the owner's cache where it is readable
             for entry in (index_dir / "cache").iterdir():
                 shutil.copytree(entry, cache_root / entry.name)
+        for p in [cache_root, *cache_root.rglob("*")]:  # copied with the owner's read-only modes: the
+            with contextlib.suppress(OSError):  # cache is rewritten here, and removed at exit
+                p.chmod(p.stat().st_mode | 0o200)
     return copy, signature, cache_root
