@@ -18,7 +18,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from resqa.clauses import match_keyword, parse
+from resqa.clauses import parse
+from resqa.lexicon import match_keyword
 from resqa.load import load_paths
 
 _NUMBERED = re.compile(r"(?:^|[;:.,]\s+)(\d{1,2})\.\s+[A-Z][a-z]")

@@ -15,11 +15,11 @@ from functools import cache
 import numpy as np
 
 from resqa import abstain, data, language, references
-from resqa.clauses import body_name, match_keyword
 from resqa.config import MAX_HISTORY_CHARS, MAX_QUESTION_CHARS
 from resqa.errors import InputError
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_clause, tokens_for_query
+from resqa.lexicon import body_name, match_keyword
 from resqa.model import Answer, Citation, Clause, Hit
 from resqa.retrieve import HybridRetriever, SearchResult
 from resqa.verify import verify_quote

@@ -119,7 +119,7 @@ def make_document(text: str, source: str, fallback_id: str, title: str | None = 
                         "limit for one document; split it into several files")
     metadata = {**derived_metadata(text), **(metadata or {})}
     if "body" not in metadata:  # "UN Security Council": the organisation a record names may say it
-        from resqa.clauses import lexicon
+        from resqa.lexicon import lexicon
 
         org = str(metadata.get("organisation", ""))
         named = [b for b in lexicon()["bodies"] if b in org]

@@ -42,10 +42,10 @@ import numpy as np
 from resqa import addresses, language, references
 from resqa.align import align_terms
 from resqa.catalogue import Catalogue
-from resqa.clauses import match_keyword
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_query
+from resqa.lexicon import match_keyword
 from resqa.model import Hit
 
 DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); README "Evaluation"

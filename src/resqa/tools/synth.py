@@ -14,7 +14,7 @@ import random
 import re
 from pathlib import Path
 
-from resqa.clauses import lexicon
+from resqa.lexicon import lexicon
 from resqa.load import load_paths, make_document
 from resqa.model import Document
 

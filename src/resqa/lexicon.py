@@ -1,0 +1,84 @@
+"""The words that open a resolution's clauses, and the bodies that speak in them (data/lexicon.toml).
+
+A clause opens with a keyword ("DEMANDE INSTAMMENT", "Urges", "Recalling"), preambular or
+operative, in one of several languages; its meanings in the other languages are what lets a
+question in English find a French clause. The lexicon also names the bodies ("Security Council")
+and how an answer in each language calls them. The splitting of a text (boundaries.py) and the
+answer's wording (answer.py, retrieve.py) read the words from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from resqa import data
+
+CLAUSE_KINDS = ("preamble", "operative")
+
+
+@dataclass(frozen=True)
+class Keyword:
+    text: str
+    kind: str
+    lang: str
+    meanings: dict[str, str]
+
+
+@cache
+def lexicon() -> dict:
+    return data.toml("lexicon.toml")
+
+
+@cache
+def keywords() -> tuple[Keyword, ...]:
+    lex = lexicon()
+    out = [Keyword(text, kind, lang, dict(meanings))
+           for kind in CLAUSE_KINDS for lang, entries in lex[kind].items()
+           for text, meanings in entries.items()]
+    return tuple(sorted(out, key=lambda k: -len(k.text)))
+
+
+@cache
+def _keyword_regex(sentence_case: bool = False) -> re.Pattern[str]:
+    texts = [k.text[0] + k.text[1:].lower() if sentence_case else k.text for k in keywords()]
+    alts = "|".join(re.escape(t) for t in texts)
+    ends = "(?:es|e|s)?" if sentence_case else "(?:ES|E|S)?"
+    # Gender/number endings tolerated; then a word boundary.
+    return re.compile(rf"(?:{alts}){ends}(?![^\W\d_])")
+
+
+def match_keyword(text: str) -> tuple[Keyword, str] | None:
+    """The keyword that opens `text`, in capitals ("DEMANDE INSTAMMENT", INTERPOL's style) or in
+    sentence case ("Urges", "Profondément préoccupée": the UN's, italic in print), with the label
+    as written in the source."""
+    m = _keyword_regex().match(text) or _keyword_regex(sentence_case=True).match(text)
+    if not m:
+        # "Strongly condemns", "3. Urgently calls upon": an adverb, then the keyword.
+        mod = _modifier_regex().match(text)
+        rest = text[mod.end():] if mod else ""
+        hit = match_keyword(rest[:1].upper() + rest[1:]) if rest else None
+        return (hit[0], text[:mod.end() + len(hit[1])]) if hit else None
+    written = m.group(0)
+    for kw in keywords():
+        if written.upper().startswith(kw.text) and len(written) - len(kw.text) <= 2:
+            return kw, written
+    return None
+
+
+@cache
+def _modifier_regex() -> re.Pattern[str]:
+    mods = sorted(lexicon()["structure"]["modifiers"], key=len, reverse=True)
+    alts = "|".join(re.escape(m) for m in mods)
+    return re.compile(rf"(?:(?:{alts})\s+)+", re.IGNORECASE)
+
+
+def kind_description(kind: str, lang: str) -> str:
+    return lexicon()["kinds"].get(kind, {}).get(lang, kind)
+
+
+def body_name(body: str | None, lang: str) -> str | None:
+    """How an answer in `lang` calls the body ("le Conseil de sécurité"); None if unknown."""
+    names = lexicon()["bodies"].get(body or "", {}).get("names", {})
+    return names.get(lang) or names.get("en")
