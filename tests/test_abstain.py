@@ -45,9 +45,33 @@ def test_nothing_matched_needs_two_words_or_a_name_and_spares_followups():
 
     c = Clause("D/pre-1", "D", "t", "preamble", 1, "RAPPELANT", "fr", "texte", 0, 5, 0)
     hits = [Hit(clause=c, score=1.0, dense=0.9, lexical=1.0, rank_dense=1, rank_lexical=1)]
-    two = abstain.assess("q", hits, words=("climate", "change"), unmatched=("climate", "change"))
-    assert not two.answerable and two.unmatched == ("climate", "change")
-    assert abstain.assess("q", hits, words=("grooming",), unmatched=("grooming",)).answerable
-    assert not abstain.assess("q", hits, words=("whatsapp",), unmatched=("whatsapp",), names=("whatsapp",)).answerable
-    assert abstain.assess("q", hits, words=("climate", "change"), unmatched=("climate",)).answerable
-    assert abstain.assess("q", hits, words=("a", "b"), unmatched=("a", "b"), followup=True).answerable
+    from resqa.query import Query
+
+    def assess(question="q", history=(), **evidence):
+        return abstain.assess(Query.of(question, history), hits, evidence=abstain.Evidence(**evidence))
+
+    two = assess(words=("climate", "change"), unmatched=("climate", "change"))
+    assert not two.answerable and two.unmatched == ("climate", "change") and two.rule == "nothing_matched"
+    assert assess(words=("grooming",), unmatched=("grooming",)).answerable
+    assert not assess(words=("whatsapp",), unmatched=("whatsapp",), names=("whatsapp",)).answerable
+    assert assess(words=("climate", "change"), unmatched=("climate",)).answerable
+    assert assess(history=("What does it urge?",), words=("a", "b"), unmatched=("a", "b")).answerable  # a follow-up
+
+
+def test_each_rule_gives_its_reason_and_the_refusal_it_says():
+    from resqa.model import Clause, Hit
+    from resqa.query import Query
+
+    c = Clause("D/op-1", "D", "t", "operative", 1, "Urges", "en", "urges all States to act", 0, 5, 0)
+    hits = [Hit(clause=c, score=1.0, dense=0.5, lexical=0.0, rank_dense=1, rank_lexical=None)]
+    q = Query.of("What does resolution 243 say about water?")
+    missing = abstain.assess(q, hits, mentions=lambda ref: False)
+    assert missing.rule == "unknown_reference" and missing.says == ("refusal_not_held", {"ref": "resolution 243"})
+    gone = abstain.assess(q, hits, evidence=abstain.Evidence(addressed={"OP12": []}))
+    assert gone.rule == "address_not_found" and gone.says == ("refusal_no_clause", {"ref": "OP12"})
+    unmatched = abstain.assess(Query.of("Does it mention WhatsApp and Facebook?"), hits, evidence=abstain.Evidence(
+        words=("whatsapp", "facebook"), unmatched=("whatsapp", "facebook")))
+    assert unmatched.says == ("refusal_unmatched", {"words": "“WhatsApp”, “Facebook”"})
+    weak = abstain.assess(q, hits)
+    assert weak.rule == "weak_support" and weak.says == ("refusal_generic", {}) and "0.500" in weak.reason
+    assert [r.__name__ for r in abstain.RULES][0] == "unknown_reference"

@@ -87,10 +87,25 @@ def test_aligned_tokens_count_with_their_weight_and_report_their_full_weight_sco
 
 
 def test_words_written_as_names():
-    from resqa.retrieve import written_as_names
+    from resqa.query import written_as_names
 
     assert written_as_names("Does the resolution mention WhatsApp or the EU?") == {"whatsapp", "eu"}
     assert written_as_names("Is Europol mentioned?") == {"europol"}
     assert written_as_names("Europol?") == set()  # a capital at the start is no sign of a name
     assert written_as_names("Erwähnt die Resolution die Europäische Union?") == set()  # German nouns
     assert written_as_names("Erwähnt die Resolution UNICEF?") == {"unicef"}
+
+
+def test_a_query_is_analysed_once_with_what_each_stage_reads():
+    from resqa.query import Query
+
+    q = Query.of("And what does OP2 of resolution 660 say?", ["Que dit la résolution 661 ?", "  "])
+    assert q.history == ("Que dit la résolution 661 ?",) and q.followup and q.refers_back
+    assert q.language == "en" and q.resolutions == ("resolution 660",) and "resolution 660" in q.references
+    assert [a.text for a in q.addresses] == ["OP2"]
+    assert q.queries == [q.text, "Que dit la résolution 661 ? " + q.text]
+    # Nothing in "OP2?" tells its language: the previous question's is the answer's.
+    short = Query.of("OP2?", ["Que dit la résolution 661 ?"])
+    assert short.detected == "" and short.language == "fr"
+    alone = Query.of("What does the Declaration say about human dignity and rights?")
+    assert not alone.followup and not alone.history and alone.contextual is None

@@ -22,22 +22,24 @@ questions on this corpus (their best dense cosines overlap):
    that does have it is answered without rules 2 and 4: the question says which clause it means.
 4. Weak support: no retriever ranks the top clause with conviction — no lexical match and a
    dense cosine under DENSE_FLOOR.
+Each signal is a rule (a small function in RULES, run in order, the way pydantic_evals runs its
+evaluators): it returns a Verdict with its reason, or None to pass. The first verdict decides;
+the refusal the user reads is the verdict's `says` (a template of data/templates.toml and its
+fields, in the question's language), its `reason` the same in a line for logs and the JSON.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 
-from resqa import references
 from resqa.clean import fold
 from resqa.data import toml
 from resqa.model import Hit
-
-DENSE_FLOOR = 0.80
-EVIDENCE_DEPTH = 3
+from resqa.query import Query, as_query
+from resqa.tuning import DENSE_FLOOR, EVIDENCE_DEPTH
 
 
 @dataclass(frozen=True)
@@ -51,11 +53,41 @@ class Aspect:
 @dataclass(frozen=True)
 class Verdict:
     answerable: bool
-    reason: str
+    reason: str  # one line, in English, for logs and Answer.reason
     aspect: Aspect | None = None
     missing: str = ""  # the reference the question names and no document contains
     unmatched: tuple[str, ...] = ()  # the question's words, when none of them is matched
     no_clause: str = ""  # the clause address ("operative paragraph 12") no resolution searched has
+    rule: str = ""  # the rule that decided
+    # what the refusal says: a template of data/templates.toml and its fields, in the question's language
+    says: tuple[str, Mapping[str, str]] = ("refusal_generic", {})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What retrieval found out that the rules judge (retrieve.HybridRetriever.search fills it)."""
+
+    # identifiers the question names (references.find) -> does an indexed document mention them
+    mentioned: dict[str, bool] = field(default_factory=dict)
+    # the question's content words, and those of them that no indexed clause contains, nor a word
+    # aligned to them with tuning.MATCH_CONFIDENCE (rule nothing_matched)
+    words: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # words written as names ("WhatsApp", "Europol", "EU"; written_as_names)
+    # clauses the question addresses by place (addresses.py), as written -> the clause ids found
+    # in the resolutions searched ([] when none of them has such a clause)
+    addressed: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the rules judge: the question, the clauses retrieved, what retrieval found out, and
+    `mentions(reference)`: does any indexed document contain it (None: not asked)."""
+
+    query: Query
+    hits: list[Hit]
+    evidence: Evidence = field(default_factory=Evidence)
+    mentions: Callable[[str], bool] | None = None
 
 
 @cache
@@ -78,36 +110,96 @@ def triggered(question: str) -> list[Aspect]:
     return [a for a in aspects() if any(_matches(t, folded) for t in a.triggers)]
 
 
-def assess(question: str, hits: list[Hit], mentions: Callable[[str], bool] | None = None,
-           words: Sequence[str] = (), unmatched: Sequence[str] = (), names: Sequence[str] = (),
-           followup: bool = False, addressed: dict[str, list[str]] | None = None) -> Verdict:
-    """`mentions(reference)`: does any indexed document contain it (Catalogue.mentions)?
-    `words`, `unmatched`, `names`: the question's content words, those the documents show no
-    trace of, and those written as names (retrieve.SearchResult); `followup`: the question leans
-    on the previous turn; `addressed`: clauses addressed by place -> the ids found
-    (retrieve.SearchResult.addressed)."""
-    if mentions is not None:
-        for ref in references.find(question):
-            if not mentions(ref):
-                return Verdict(False, f"names {ref!r}, which no indexed document mentions", missing=ref)
-    if not hits:
-        return Verdict(False, "no clause retrieved")
-    for aspect in triggered(question):
-        texts = [fold(h.clause.text) for h in hits[:EVIDENCE_DEPTH]]
+def _as_written(word: str, question: str) -> str:
+    """A question word (lowercased by the search) as the question spells it ("WhatsApp")."""
+    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE)
+    return m.group(0) if m else word
+
+
+# ------------------------------------------------------------------ the rules, in order
+def unknown_reference(case: Case) -> Verdict | None:
+    """0. An identifier the question names that no indexed document contains."""
+    if case.mentions is None:
+        return None
+    for ref in case.query.references:
+        if not case.mentions(ref):
+            template = "refusal_not_held" if ref in case.query.resolutions else "refusal_missing"
+            return Verdict(False, f"names {ref!r}, which no indexed document mentions", missing=ref,
+                           rule="unknown_reference", says=(template, {"ref": ref}))
+    return None
+
+
+def nothing_retrieved(case: Case) -> Verdict | None:
+    if not case.hits:
+        return Verdict(False, "no clause retrieved", rule="nothing_retrieved")
+    return None
+
+
+def aspect_without_evidence(case: Case) -> Verdict | None:
+    """1. An aspect asked about (a budget, a vote…) of which no top clause holds evidence."""
+    for aspect in triggered(case.query.text):
+        texts = [fold(h.clause.text) for h in case.hits[:EVIDENCE_DEPTH]]
         if not any(aspect.evidence.search(t) for t in texts):
+            name = aspect.names.get(case.query.language) or aspect.names["en"]
             return Verdict(False, f"asks about {aspect.names.get('en', aspect.name)}; "
-                                  "no retrieved clause contains such a fact", aspect)
-    for text, ids in (addressed or {}).items():
+                                  "no retrieved clause contains such a fact", aspect,
+                           rule="aspect_without_evidence", says=("refusal", {"aspect": name}))
+    return None
+
+
+def address_not_found(case: Case) -> Verdict | None:
+    """3. A clause addressed by place that no resolution searched has."""
+    for text, ids in case.evidence.addressed.items():
         if not ids:
-            return Verdict(False, f"addresses {text!r}, which no resolution searched has", no_clause=text)
-    if addressed:  # the question says which clause it means; no similarity needs to vouch for it
-        return Verdict(True, f"addresses {', '.join(addressed)}")
-    nothing_matched = bool(words) and set(words) <= set(unmatched)
-    if nothing_matched and not followup and (len(words) >= 2 or set(words) & set(names)):
+            return Verdict(False, f"addresses {text!r}, which no resolution searched has", no_clause=text,
+                           rule="address_not_found", says=("refusal_no_clause", {"ref": text}))
+    return None
+
+
+def address_found(case: Case) -> Verdict | None:
+    """3. The question says which clause it means; no similarity needs to vouch for it."""
+    if case.evidence.addressed:
+        return Verdict(True, f"addresses {', '.join(case.evidence.addressed)}", rule="address_found")
+    return None
+
+
+def nothing_matched(case: Case) -> Verdict | None:
+    """2. None of the question's words is matched: two words or more, or a name; not a follow-up."""
+    words, ev = case.evidence.words, case.evidence
+    if not (bool(words) and set(words) <= set(ev.unmatched)) or case.query.followup:
+        return None
+    if len(words) >= 2 or set(words) & set(ev.names):
+        # “…”, not «…»: guillemets are for verbatim quotes of the documents only (verify.py)
+        shown = ", ".join(f"“{_as_written(w, case.query.text)}”" for w in words)
         return Verdict(False, f"none of the question's words ({', '.join(words)}) is matched in the documents",
-                       unmatched=tuple(words))
-    top = hits[0]
+                       unmatched=tuple(words), rule="nothing_matched", says=("refusal_unmatched", {"words": shown}))
+    return None
+
+
+def weak_support(case: Case) -> Verdict | None:
+    """4. No lexical match and a dense cosine under DENSE_FLOOR."""
+    top = case.hits[0]
     if top.rank_lexical is None and top.dense < DENSE_FLOOR:
-        return Verdict(False, f"weak support: no lexical match and dense cosine {top.dense:.3f} < {DENSE_FLOOR}")
+        return Verdict(False, f"weak support: no lexical match and dense cosine {top.dense:.3f} < {DENSE_FLOOR}",
+                       rule="weak_support")
+    return None
+
+
+Rule = Callable[[Case], Verdict | None]
+RULES: tuple[Rule, ...] = (unknown_reference, nothing_retrieved, aspect_without_evidence, address_not_found,
+                           address_found, nothing_matched, weak_support)
+
+
+def assess(question: Query | str, hits: list[Hit], mentions: Callable[[str], bool] | None = None,
+           evidence: Evidence | None = None) -> Verdict:
+    """The first verdict of RULES, or an answer from the top clause when none refuses.
+    `mentions(reference)`: does any indexed document contain it (Catalogue.mentions);
+    `evidence`: what retrieval found out (retrieve.SearchResult.evidence)."""
+    case = Case(as_query(question), hits, evidence or Evidence(), mentions)
+    for rule in RULES:
+        verdict = rule(case)
+        if verdict is not None:
+            return verdict
+    top = hits[0]
     return Verdict(True, f"top clause {top.clause.clause_id} (dense {top.dense:.3f}, "
-                         f"lexical rank {top.rank_lexical})")
+                         f"lexical rank {top.rank_lexical})", rule="supported")

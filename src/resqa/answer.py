@@ -8,9 +8,10 @@ preambular context or an operative decision, and verifies every quote before sho
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Callable
 from functools import cache
+from typing import Protocol
 
 import numpy as np
 
@@ -21,14 +22,18 @@ from resqa.index import ClauseIndex
 from resqa.lexical import question_words, tokens_for_clause, tokens_for_query
 from resqa.lexicon import body_name, match_keyword
 from resqa.model import Answer, Citation, Clause, Hit
+from resqa.query import Query
 from resqa.retrieve import HybridRetriever, SearchResult
+from resqa.tuning import (
+    FIRST_SEGMENT_WORDS,
+    MAX_CITATIONS,
+    MIN_QUOTE_WORDS,
+    PLURAL_CITATION,
+    QUOTE_OVERLAP_WEIGHT,
+    SECOND_CITATION,
+)
 from resqa.verify import verify_quote
 
-MAX_CITATIONS = 3
-MIN_QUOTE_WORDS = 8
-FIRST_SEGMENT_WORDS = 20
-SECOND_CITATION = 0.9  # a runner-up within 10% of the best clause's fused score is cited too
-PLURAL_CITATION = 0.6  # ... within 40% when the question asks for two things
 _PLURAL_CUES = {"two", "both", "deux", "dos", "ambos", "zwei", "beide"}
 
 
@@ -78,65 +83,71 @@ def validate_history(history: object) -> list[str]:
     return [h.strip() for h in history if h.strip()]
 
 
-def question_language(question: str, history: list[str]) -> str:
-    lang = language.detect(question, default="")
-    if not lang:
-        lang = language.detect(history[-1]) if history else "en"
-    return lang
-
-
-def _asks_for_the_whole(clause: Clause, res: SearchResult, question: str) -> bool:
+def _asks_for_the_whole(clause: Clause, res: SearchResult) -> bool:
     """"What does OP2 say?", "Que dit le dernier considérant ?": the question addresses this
     clause by its place and asks nothing else of it, so the quote is the whole clause."""
-    if not any(clause.clause_id in ids for ids in res.addressed.values()):
+    addressed = res.evidence.addressed
+    if not any(clause.clause_id in ids for ids in addressed.values()):
         return False
-    rest = question
-    for named in [*res.addressed, *res.references]:
+    rest = res.query.text
+    for named in [*addressed, *res.references]:
         rest = rest.replace(named, " ")
     return not question_words(rest)
 
 
-def _as_written(word: str, question: str) -> str:
-    """A question word (lowercased by the search) as the question spells it ("WhatsApp")."""
-    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE)
-    return m.group(0) if m else word
+OnToken = Callable[[str], None]
+
+
+class Answerer(Protocol):
+    """What the pipeline asks of an answerer (ExtractiveAnswerer; generate.LLMAnswerer).
+    `result`: this very question's search, when the caller already ran it; `on_token`: receives
+    generated text as it streams (an answerer that does not generate ignores it)."""
+
+    def answer(self, query: Query | str, history: list[str] | tuple[str, ...] = (),
+               doc_ids: set[str] | None = None, *, result: SearchResult | None = None,
+               on_token: OnToken | None = None) -> Answer: ...
+
+
+def to_query(question: Query | str, history: list[str] | tuple[str, ...] = ()) -> Query:
+    """The Query as given, or one built from a question's text, validated."""
+    return question if isinstance(question, Query) else Query.of(validate_question(question), history)
 
 
 class ExtractiveAnswerer:
+    """Answers with quoted spans of the retrieved clauses (module doc); implements Answerer."""
+
     def __init__(self, index: ClauseIndex, retriever: HybridRetriever) -> None:
         self.index = index
         self.retriever = retriever
 
-    def answer(self, question: str, history: list[str] | tuple[str, ...] = (),
-               doc_ids: set[str] | None = None, result: SearchResult | None = None) -> Answer:
-        """`result`: this very question's search, when the caller already ran it."""
+    def answer(self, query: Query | str, history: list[str] | tuple[str, ...] = (),
+               doc_ids: set[str] | None = None, *, result: SearchResult | None = None,
+               on_token: OnToken | None = None) -> Answer:
+        """The answer to `query`, from `result` when the caller has searched already (the LLM
+        answerer: one search per question). Not generated, so `on_token` receives nothing."""
         t0 = time.perf_counter()
-        question = validate_question(question)
-        history = [h for h in history if isinstance(h, str) and h.strip()]
-        lang = question_language(question, history)
-        res = result or self.retriever.search(question, history, k=8, doc_ids=doc_ids)
+        query = to_query(query, history)
+        res = result or self.retriever.search(query, k=8, doc_ids=doc_ids)
         t1 = time.perf_counter()
         known = res.references  # what retrieval already found out about the identifiers named
-        verdict = abstain.assess(question, res.hits,
+        verdict = abstain.assess(res.query, res.hits,
                                  lambda ref: known[ref] if ref in known else self.index.catalogue.mentions(ref),
-                                 words=res.words, unmatched=res.unmatched, names=res.names,
-                                 followup=res.followup, addressed=res.addressed)
+                                 res.evidence)
         if not verdict.answerable:
-            ans = self._refusal(question, lang, res, verdict)
+            ans = self._refusal(query, res, verdict)
         else:
-            chosen = self._choose(question, res)
-            ans = self._compose(question, lang, res, chosen, verdict.reason)
+            ans = self._compose(query, res, self._choose(res), verdict.reason)
         t2 = time.perf_counter()
         timings = {**res.timings_ms, "retrieve": (t1 - t0) * 1e3, "compose": (t2 - t1) * 1e3,
                    "total": (t2 - t0) * 1e3}
         return Answer(**{**ans.__dict__, "timings_ms": timings, "notices": (*res.notices, *ans.notices)})
 
     # ------------------------------------------------------------------ choosing
-    def _choose(self, question: str, res: SearchResult) -> list[Hit]:
+    def _choose(self, res: SearchResult) -> list[Hit]:
         """The best clause, plus any of the next two whose fused score is nearly as high (within
         SECOND_CITATION of the best, or PLURAL_CITATION when the question asks for two things)."""
         hits = res.hits
-        words = set(" ".join(language.words(question)).split())
+        words = set(" ".join(language.words(res.query.text)).split())
         ratio = PLURAL_CITATION if words & _PLURAL_CUES else SECOND_CITATION
         top = hits[0].score
         chosen = [hits[0]] + [h for h in hits[1:MAX_CITATIONS] if top > 0 and h.score >= ratio * top]
@@ -164,7 +175,7 @@ class ExtractiveAnswerer:
             overlap = len(q_toks & seg_toks) / (len(q_toks) or 1)
             # The segment that holds an identifier the question names is the one asked about.
             cites = any(k in references.key(seg) for k in named_keys)
-            scores.append(dense + 0.08 * overlap + cites)
+            scores.append(dense + QUOTE_OVERLAP_WEIGHT * overlap + cites)
         a = b = int(np.argmax(scores))
         # The opening segment ("DEMANDE INSTAMMENT à tous les pays membres") names who is
         # addressed, rarely what is asked: carry the quote on into what follows.
@@ -178,11 +189,11 @@ class ExtractiveAnswerer:
         return clause.text[start:end].rstrip(" ,;")
 
     # ------------------------------------------------------------------ composing
-    def _citation(self, n: int, hit: Hit, res: SearchResult, question: str) -> Citation | None:
-        if _asks_for_the_whole(hit.clause, res, question):
+    def _citation(self, n: int, hit: Hit, res: SearchResult) -> Citation | None:
+        if _asks_for_the_whole(hit.clause, res):
             quote = hit.clause.text
         else:
-            quote = self.best_quote(hit.clause, res.query_vector, question, list(res.references))
+            quote = self.best_quote(hit.clause, res.query_vector, res.query.text, list(res.references))
         ok = verify_quote(quote, hit.clause.text)
         return Citation(n=n, clause=hit.clause, quote=quote, verified=ok) if ok else None
 
@@ -202,35 +213,24 @@ class ExtractiveAnswerer:
         return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id, body=body,
                                                       label=clause.label or clause.kind, meaning=meaning)
 
-    def _compose(self, question: str, lang: str, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
-        citations = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(chosen)) if c]
+    def _compose(self, query: Query, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
+        citations = [c for c in (self._citation(i + 1, h, res) for i, h in enumerate(chosen)) if c]
         citations = [Citation(n=i + 1, clause=c.clause, quote=c.quote, verified=c.verified)
                      for i, c in enumerate(citations)]
         if not citations:
-            return self._refusal(question, lang, res, abstain.Verdict(False, "no verifiable quote"))
-        parts = [f"{self._frame(c.clause, lang)} «{c.quote}» [{c.n}]" for c in citations]
-        return Answer(question=question, language=lang, answerable=True, text="\n\n".join(parts),
+            return self._refusal(query, res, abstain.Verdict(False, "no verifiable quote"))
+        parts = [f"{self._frame(c.clause, query.language)} «{c.quote}» [{c.n}]" for c in citations]
+        return Answer(question=query.text, language=query.language, answerable=True, text="\n\n".join(parts),
                       citations=tuple(citations), reason=reason)
 
-    def _refusal(self, question: str, lang: str, res: SearchResult, verdict: abstain.Verdict) -> Answer:
-        t = templates().get(lang) or templates()["en"]
-        if verdict.missing and verdict.missing in references.resolutions(question):
-            text = t["refusal_not_held"].format(ref=verdict.missing)
-        elif verdict.missing:
-            text = t["refusal_missing"].format(ref=verdict.missing)
-        elif verdict.aspect is not None:
-            text = t["refusal"].format(aspect=verdict.aspect.names.get(lang) or verdict.aspect.names["en"])
-        elif verdict.no_clause:
-            text = t["refusal_no_clause"].format(ref=verdict.no_clause)
-        elif verdict.unmatched:
-            # “…”, not «…»: guillemets are for verbatim quotes of the documents only (verify.py)
-            text = t["refusal_unmatched"].format(words=", ".join(f"“{_as_written(w, question)}”"
-                                                                  for w in verdict.unmatched))
-        else:
-            text = t["refusal_generic"]
-        related = [c for c in (self._citation(i + 1, h, res, question) for i, h in enumerate(res.hits[:3])) if c]
+    def _refusal(self, query: Query, res: SearchResult, verdict: abstain.Verdict) -> Answer:
+        """The refusal its rule says (abstain.Verdict.says), in the question's language, with the
+        nearest clauses as related reading."""
+        t = templates().get(query.language) or templates()["en"]
+        template, fields = verdict.says
+        text = t[template].format(**fields)
+        related = [c for c in (self._citation(i + 1, h, res) for i, h in enumerate(res.hits[:3])) if c]
         if related:
             text += "\n\n" + t["related"]
-        return Answer(question=question, language=lang, answerable=False, text=text,
+        return Answer(question=query.text, language=query.language, answerable=False, text=text,
                       related=tuple(related), reason=verdict.reason)
-

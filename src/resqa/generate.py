@@ -1,10 +1,11 @@
 """The optional LLM answerer: fluent answers whose every quote is checked, the extractive answer
 as the safety net.
 
-Flow: (condense a follow-up into a standalone question with the LLM, llama-index's
-condense-question prompt; the retriever's own contextual query is the fallback) -> retrieve ->
-the extractive path's abstention check (an LLM never answers what resqa would refuse) -> the
-numbered clauses go into the prompt from `data/prompts.toml` -> the LLM (temperature 0, streamed)
+Flow: retrieve once (the question with its history: the retriever's contextual query) -> the
+extractive path's abstention check on that search (an LLM never answers what resqa would refuse)
+-> the numbered clauses of that same search go into the prompt from `data/prompts.toml`, with a
+follow-up condensed into a standalone question by the LLM (llama-index's condense-question
+prompt; the follow-up itself if that fails) -> the LLM (temperature 0, streamed)
 -> `police()` checks the output: quotes that are not verbatim spans of the clause they cite are
 removed, citation numbers that do not exist are removed, sentences without a citation are marked
 unsupported -> if nothing verifiable is left, or the LLM fails (timeout, HTTP error, garbage), the
@@ -19,22 +20,22 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from resqa import data
-from resqa.answer import ExtractiveAnswerer, question_language, validate_question
+from resqa.answer import ExtractiveAnswerer, OnToken, to_query
 from resqa.config import Settings
 from resqa.errors import BackendError, ResqaError
 from resqa.model import Answer, Citation, Clause, Hit
-from resqa.retrieve import HybridRetriever, is_followup
+from resqa.query import Query
+from resqa.retrieve import HybridRetriever, SearchResult
 from resqa.verify import verify_quote
 
 CONTEXT_CLAUSES = 5
 UNSUPPORTED = "⚠ *unsupported*"
 REMOVED = "[quotation removed: not found in the cited clause]"
-OnToken = Callable[[str], None]
 
 _QUOTE = re.compile(r"«\s?([^«»]*?)\s?»")
 _MARK = re.compile(r"\[(\d+)\]")
@@ -81,6 +82,54 @@ class Policed:
     verifiable: bool
 
 
+@dataclass
+class _Tally:
+    """What policing found, sentence by sentence (police)."""
+
+    renumber: dict[int, int] = field(default_factory=dict)  # cited number -> number shown
+    quoted: dict[int, str] = field(default_factory=dict)  # cited number -> its first verified quote
+    removed_quotes: int = 0
+    bad_numbers: int = 0
+    unsupported: int = 0
+    verified_sentences: int = 0
+
+
+def _police_sentence(sent: str, quotes: list[str], context: list[Clause], tally: _Tally) -> str:
+    """One sentence, checked: citation numbers outside the context dropped, each quote (a
+    placeholder into `quotes`) kept only if verbatim in the clause it cites, and the sentence
+    marked unsupported when it cites nothing."""
+    valid = [int(n) for n in _MARK.findall(sent) if 1 <= int(n) <= len(context)]
+    bad = [int(n) for n in _MARK.findall(sent) if not 1 <= int(n) <= len(context)]
+    tally.bad_numbers += len(bad)
+    sent = _MARK.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= len(context) else "", sent)
+    sent = re.sub(r"\s+([.,;:])", r"\1", sent).strip()  # tidy where a marker was cut (quotes are placeholders here)
+    kept_quote = False
+
+    def check(m: re.Match, sent: str = sent) -> str:
+        nonlocal kept_quote
+        q = quotes[int(m.group(1))]
+        after = [int(n) for n in _MARK.findall(sent[m.end():]) if int(n) in valid]
+        before = [int(n) for n in _MARK.findall(sent[:m.start()]) if int(n) in valid]
+        n = after[0] if after else (before[-1] if before else None)
+        if n is not None and verify_quote(q, context[n - 1].text):
+            tally.quoted.setdefault(n, q)
+            kept_quote = True
+            return f"«{q}»"
+        tally.removed_quotes += 1
+        return REMOVED
+
+    sent = _PLACEHOLDER.sub(check, sent)
+    had_removed = REMOVED in sent
+    for n in valid:
+        tally.renumber.setdefault(n, len(tally.renumber) + 1)
+    if not valid:
+        tally.unsupported += 1
+        sent = f"{sent.rstrip()} {UNSUPPORTED}"
+    elif kept_quote or not had_removed:
+        tally.verified_sentences += 1
+    return sent
+
+
 def police(raw: str, context: list[Clause], best_quote: Callable[[Clause], str]) -> Policed:
     """Check generated text against the clauses it was given; keep only what holds.
 
@@ -94,62 +143,29 @@ def police(raw: str, context: list[Clause], best_quote: Callable[[Clause], str])
         return f"\x00{len(quotes) - 1}\x00"
 
     body = _QUOTE.sub(protect, raw.replace("\x00", "")).strip()
-    sentences = [s for s in _SENTENCE_END.split(body) if s.strip()]
-    renumber: dict[int, int] = {}
-    quoted: dict[int, str] = {}
-    removed_quotes = bad_numbers = unsupported = 0
-    out_sentences: list[str] = []
-    verified_sentences = 0
-    for sent in sentences:
-        valid = [int(n) for n in _MARK.findall(sent) if 1 <= int(n) <= len(context)]
-        bad = [int(n) for n in _MARK.findall(sent) if not 1 <= int(n) <= len(context)]
-        bad_numbers += len(bad)
-        sent = _MARK.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= len(context) else "", sent)
-        sent = re.sub(r"\s+([.,;:])", r"\1", sent).strip()  # tidy where a marker was cut (quotes are placeholders here)
-        kept_quote = False
-
-        def check(m: re.Match, sent: str = sent, valid: list[int] = valid) -> str:
-            nonlocal removed_quotes, kept_quote
-            q = quotes[int(m.group(1))]
-            after = [int(n) for n in _MARK.findall(sent[m.end():]) if int(n) in valid]
-            before = [int(n) for n in _MARK.findall(sent[:m.start()]) if int(n) in valid]
-            n = after[0] if after else (before[-1] if before else None)
-            if n is not None and verify_quote(q, context[n - 1].text):
-                quoted.setdefault(n, q)
-                kept_quote = True
-                return f"«{q}»"
-            removed_quotes += 1
-            return REMOVED
-
-        sent = _PLACEHOLDER.sub(check, sent)
-        had_removed = REMOVED in sent
-        for n in valid:
-            renumber.setdefault(n, len(renumber) + 1)
-        if not valid:
-            unsupported += 1
-            sent = f"{sent.rstrip()} {UNSUPPORTED}"
-        elif kept_quote or not had_removed:
-            verified_sentences += 1
-        out_sentences.append(sent)
+    tally = _Tally()
+    out_sentences = [_police_sentence(s, quotes, context, tally) for s in _SENTENCE_END.split(body) if s.strip()]
+    renumber = tally.renumber
     text = _MARK.sub(lambda m: f"[{renumber[int(m.group(1))]}]" if int(m.group(1)) in renumber else "",
                      " ".join(out_sentences))
     citations = tuple(Citation(n=new, clause=context[old - 1],
-                               quote=quoted.get(old) or best_quote(context[old - 1]), verified=True)
+                               quote=tally.quoted.get(old) or best_quote(context[old - 1]), verified=True)
                       for old, new in sorted(renumber.items(), key=lambda kv: kv[1]))
     citations = tuple(c for c in citations if verify_quote(c.quote, c.clause.text))
     notices = []
-    if removed_quotes:
-        notices.append(f"{removed_quotes} quotation(s) did not match the clause they cite and were removed.")
-    if bad_numbers:
-        notices.append(f"{bad_numbers} citation(s) to clauses that were not provided were removed.")
-    if unsupported:
-        notices.append(f"{unsupported} sentence(s) cite no clause and are marked unsupported.")
+    if tally.removed_quotes:
+        notices.append(f"{tally.removed_quotes} quotation(s) did not match the clause they cite and were removed.")
+    if tally.bad_numbers:
+        notices.append(f"{tally.bad_numbers} citation(s) to clauses that were not provided were removed.")
+    if tally.unsupported:
+        notices.append(f"{tally.unsupported} sentence(s) cite no clause and are marked unsupported.")
     return Policed(text=text, citations=citations, notices=tuple(notices),
-                   verifiable=verified_sentences > 0 and bool(citations))
+                   verifiable=tally.verified_sentences > 0 and bool(citations))
 
 
 class LLMAnswerer:
-    """Generated answers, policed; the extractive answerer is the fallback for every failure."""
+    """Generated answers, policed; the extractive answerer is the fallback for every failure.
+    Implements answer.Answerer."""
 
     def __init__(self, extractive: ExtractiveAnswerer, retriever: HybridRetriever, llm: Any, name: str) -> None:
         self.extractive = extractive
@@ -182,48 +198,52 @@ class LLMAnswerer:
         text = text.splitlines()[0].strip() if text else ""
         return text if 3 <= len(text) <= 1000 else None
 
-    def answer(self, question: str, history: list[str] | tuple[str, ...] = (), doc_ids: set[str] | None = None,
+    def answer(self, query: Query | str, history: list[str] | tuple[str, ...] = (),
+               doc_ids: set[str] | None = None, *, result: SearchResult | None = None,
                on_token: OnToken | None = None) -> Answer:
+        """One search, of the question with its history: the extractive answer reads it (the
+        refusal check and the fallback) and its clauses are what the model is given, so the model
+        answers only from clauses the refusal check has vouched for. A follow-up is put to the
+        model as the standalone question the LLM condenses it into."""
         from llama_index.core.llms import ChatMessage
         from llama_index.core.prompts import PromptTemplate
 
         t0 = time.perf_counter()
-        question = validate_question(question)
-        history = [h for h in history if isinstance(h, str) and h.strip()]
-        lang = question_language(question, history)
-        search_q, search_hist = question, history
-        if history and is_followup(question, True):
-            standalone = self.condense(question, history)
-            if standalone:
-                search_q, search_hist = standalone, []
-        res = self.retriever.search(question, history, k=8, doc_ids=doc_ids)
-        fallback = self.extractive.answer(question, history, doc_ids, result=res)
+        query = to_query(query, history)
+        res = result or self.retriever.search(query, k=8, doc_ids=doc_ids)
+        fallback = self.extractive.answer(query, doc_ids=doc_ids, result=res)
         if not fallback.answerable:
             return fallback  # the LLM never answers what the text does not settle
-        if search_q != question:  # a condensed follow-up: its own search for the model's context
-            res = self.retriever.search(search_q, search_hist, k=8, doc_ids=doc_ids)
         hits: list[Hit] = res.hits[:CONTEXT_CLAUSES]
         context = [h.clause for h in hits]
         p = prompts()["answer"]
         blocks = "\n\n".join(PromptTemplate(p["clause"]).format(
             n=i + 1, doc=c.doc_id, kind=c.kind, label=c.label or c.kind, text=c.text) for i, c in enumerate(context))
-        messages = [ChatMessage(role="system", content=PromptTemplate(p["system"]).format(language=lang)),
-                    ChatMessage(role="user", content=PromptTemplate(p["user"]).format(context=blocks, question=question))]
+        messages = [ChatMessage(role="system", content=PromptTemplate(p["system"]).format(language=query.language)),
+                    ChatMessage(role="user", content=PromptTemplate(p["user"]).format(context=blocks,
+                                                                                      question=self._asked(query)))]
         try:
             raw = self._chat(messages, on_token)
         except Exception as exc:  # timeouts, HTTP errors, unparsable bodies: say so, answer extractively
             return self._fallback(fallback, f"The language model did not answer ({_describe(exc)}); "
                                             "showing the extractive answer.", t0)
-        policed = police(raw, context, lambda c: self.extractive.best_quote(c, res.query_vector, question))
+        named = list(res.query.references)
+        policed = police(raw, context, lambda c: self.extractive.best_quote(c, res.query_vector, res.query.text, named))
         if not policed.verifiable:
             why = " ".join(policed.notices) or "It gave no verifiable citation."
             return self._fallback(fallback, f"The generated answer could not be verified. {why} "
                                             "Showing the extractive answer instead.", t0)
         total = (time.perf_counter() - t0) * 1e3
-        return Answer(question=question, language=lang, answerable=True, text=policed.text,
+        return Answer(question=query.text, language=query.language, answerable=True, text=policed.text,
                       citations=policed.citations, reason=f"generated by {self.name}, quotes verified",
                       timings_ms={**res.timings_ms, "total": total}, generator=self.name,
                       notices=(*res.notices, *policed.notices))
+
+    def _asked(self, query: Query) -> str:
+        """The question put to the model: a follow-up condensed by the LLM into a standalone
+        question (the prompt holds no history), else the question itself."""
+        standalone = self.condense(query.text, list(query.history)) if query.followup else None
+        return standalone or query.text
 
     @staticmethod
     def _fallback(ans: Answer, notice: str, t0: float) -> Answer:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resqa.config import Settings
 from resqa.errors import IndexMissingError, InputError
 from resqa.model import Answer, Clause, IngestReport
+
+if TYPE_CHECKING:
+    from resqa.answer import Answerer
 
 
 class Pipeline:
@@ -29,7 +32,7 @@ class Pipeline:
 
             self.retriever = RerankingRetriever(self.retriever, make_reranker(settings), settings.rerank_top_n)
         self.extractive = ExtractiveAnswerer(self.index, self.retriever)
-        self.answerer: Any = self.extractive
+        self.answerer: Answerer = self.extractive
         if settings.llm:  # optional: generated answers, policed, with the extractive one as fallback
             from resqa.generate import LLMAnswerer, make_llm
 
@@ -76,23 +79,24 @@ class Pipeline:
     def ask(self, question: str, history: list[str] | tuple[str, ...] = (),
             doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
-        """Answer with quoted clauses; `on_token` receives generated text as it streams (LLM only)."""
-        from resqa.answer import validate_history
+        """Answer with quoted clauses; `on_token` receives generated text as it streams (LLM only).
+        The question is analysed once (query.Query) and handed to the answerer."""
+        from resqa.answer import validate_history, validate_question
+        from resqa.query import Query
 
         history = validate_history(history)
         scope = self.scope(doc_ids, where)
-        if on_token is not None and self.answerer is not self.extractive:
-            return self.answerer.answer(question, history, scope, on_token=on_token)
-        return self.answerer.answer(question, history, scope)
+        return self.answerer.answer(Query.of(validate_question(question), history), doc_ids=scope, on_token=on_token)
 
     def search(self, question: str, k: int = 8, history: list[str] | tuple[str, ...] = (),
                doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None):
         from resqa.answer import validate_history, validate_question
+        from resqa.query import Query
 
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise InputError(f"k must be a whole number of hits, 1 or more (got {k!r})")
-        return self.retriever.search(validate_question(question), validate_history(history), k=k,
-                                     doc_ids=self.scope(doc_ids, where))
+        question, history = validate_question(question), validate_history(history)
+        return self.retriever.search(Query.of(question, history), k=k, doc_ids=self.scope(doc_ids, where))
 
     def clause(self, clause_id: str) -> Clause | None:
         return self.index.catalogue.clauses.get(clause_id)

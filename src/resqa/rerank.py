@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 from resqa.config import Settings
 from resqa.errors import ConfigError
 from resqa.model import Hit
+from resqa.query import Query
 from resqa.retrieve import SearchResult
 
 Ranking = list[tuple[int, float]]  # (candidate index, relevance), best first
@@ -201,9 +202,9 @@ class RerankingRetriever:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
-               doc_ids: set[str] | None = None) -> SearchResult:
-        res = self.inner.search(question, history, k=max(k, self.top_n), doc_ids=doc_ids)
-        query = res.queries[-1] if res.followup else question  # a follow-up is read with its context
-        res = rerank(res, query, self.reranker, self.top_n)
+    def search(self, query: Query, k: int = 8, doc_ids: set[str] | None = None) -> SearchResult:
+        res = self.inner.search(query, k=max(k, self.top_n), doc_ids=doc_ids)
+        # a follow-up is read with its context
+        text = query.contextual if query.followup and query.contextual else query.text
+        res = rerank(res, text, self.reranker, self.top_n)
         return replace(res, hits=res.hits[:k])

@@ -31,39 +31,38 @@ that contextual query; a self-contained question barely does.
 from __future__ import annotations
 
 import functools
-import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from resqa import addresses, language, references
+from resqa import references
+from resqa.abstain import Evidence
 from resqa.align import align_terms
 from resqa.catalogue import Catalogue
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
-from resqa.lexical import question_words, tokens_for_query
+from resqa.lexical import LexicalIndex, question_words, tokens_for_query
 from resqa.lexicon import match_keyword
 from resqa.model import Hit
-
-DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); README "Evaluation"
-EXTRA_WEIGHT = 0.7  # an aligned translation of a question word counts this much in BM25, times its
-# alignment confidence (align.align_terms)
-REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the question names
-ADDRESS_WEIGHT = 1.0  # added to a clause the question addresses by its place ("operative paragraph 2")
-MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the documents use a question
-# word's meaning (SearchResult.unmatched; abstain)
-DOC_WEIGHT = 0.3  # added to a clause times its document's share of the best document score (documents.py)
-DOC_POOL = 3  # the best documents whose clauses are searched besides the whole library
-LABEL_WEIGHT = 0.1  # added to a clause whose opening verb the question uses ("What does it urge?" ->
-# "Urges"; its meanings in other languages count too). 0.1: library hit@1 0.596 -> 0.606, doc@1
-# 0.807 -> 0.817, seed main and blind unchanged; 0.25 cost seed main 0.898 -> 0.878 (2026-12-03)
-MIN_OPENING_WORDS = 5  # an opening this short ("The Security Council,") holds nothing a question could ask
-_OWN_WEIGHT = 1.0
-_CONTEXT_WEIGHT_FOLLOWUP = 1.2
-_CONTEXT_WEIGHT_STANDALONE = 0.25
+from resqa.query import Query, written_as_names
+from resqa.tuning import (
+    ADDRESS_WEIGHT,
+    CONTEXT_WEIGHT_FOLLOWUP,
+    CONTEXT_WEIGHT_STANDALONE,
+    DENSE_WEIGHT,
+    DOC_POOL,
+    DOC_WEIGHT,
+    EXTRA_WEIGHT,
+    LABEL_WEIGHT,
+    MATCH_CONFIDENCE,
+    MIN_OPENING_WORDS,
+    OWN_WEIGHT,
+    REFERENCE_WEIGHT,
+)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -112,75 +111,155 @@ def _merge(a: Ranked, b: Ranked) -> Ranked:
     return sorted(best.items(), key=lambda kv: -kv[1])
 
 
-def _leans_back(question: str, skip: frozenset[str] = frozenset()) -> bool:
-    """The question opens with a follow-up cue ("And …", "¿Y qué …"), is too short to stand, or
-    holds a one-word cue inside it, other than those in `skip`."""
-    lang = language.detect(question)
-    folded = " ".join(language.words(question))
-    cues = language.followup_cues(lang) + language.followup_cues("en")
-    if any(folded == c or folded.startswith(c + " ") for c in cues):
-        return True
-    if len([w for w in language.words(question) if w not in language.all_stopwords()]) <= 2:
-        return True
-    toks = set(folded.split())
-    return any(c in toks for c in cues if " " not in c and len(c) > 1 and c not in skip)
+@dataclass(frozen=True)
+class Anchor:
+    """What a question names, read against one catalogue snapshot (HybridRetriever._anchor)."""
 
-
-def is_followup(question: str, has_history: bool) -> bool:
-    """Does the question lean on an earlier turn (a pronoun, "and …", or too few words to stand)?"""
-    return has_history and _leans_back(question)
-
-
-# Follow-up cues that, met inside a sentence, do not point back at a document: conjunctions and
-# words that are also articles or prepositions ("dignity and rights", "en 1993", "the threat that").
-_NOT_REFERRING = frozenset({"and", "also", "then", "else", "why", "same", "that", "there", "which one",
-                            "et", "aussi", "alors", "pourquoi", "y", "en", "también", "entonces", "por qué",
-                            "und", "auch", "dann", "warum", "das", "dabei", "dazu"})
-
-
-def refers_back(question: str) -> bool:
-    """Does a follow-up lean on the previous turn's document (so it may be asked of the resolution
-    that turn named)? Stricter than is_followup: an "and" inside a sentence is not enough; an
-    opening cue, a question too short to stand, or a pronoun ("its mandate", "report on it") is."""
-    return _leans_back(question, _NOT_REFERRING)
-
-
-_WORD = re.compile(r"[^\W\d_]{2,}")
-
-
-def written_as_names(question: str) -> set[str]:
-    """Lowercased words the question writes as names: with a capital inside ("WhatsApp") or in
-    capitals only ("EU", "UNICEF"), or capitalised after the first word in a language that does
-    not capitalise its nouns (so not German: "Stadt" is no name)."""
-    capital_nouns = language.detect(question) == "de"
-    out = set()
-    for i, m in enumerate(_WORD.finditer(question)):
-        w = m.group()
-        if any(c.isupper() for c in w[1:]) or (i > 0 and w[0].isupper() and not capital_nouns):
-            out.add(w.lower())
-    return out
+    lexical: str  # the question for the lexical side: the ids of the documents it names dropped
+    documents: set[str]  # the indexed documents it names (by id, title or resolution number)
+    clauses: set[str]  # the clauses that cite an identifier it names
+    mentioned: dict[str, bool]  # identifier -> does some indexed document mention it
 
 
 @dataclass
 class SearchResult:
     hits: list[Hit]
-    query_vector: np.ndarray
-    queries: list[str]
-    followup: bool
-    aligned: dict[str, str] = field(default_factory=dict)  # question word -> corpus word
-    # identifiers the question names (references.find) -> does an indexed document mention them
-    references: dict[str, bool] = field(default_factory=dict)
-    # the question's content words, and those of them that no indexed clause contains, nor a word
-    # aligned to them with MATCH_CONFIDENCE (abstain: a question none of whose words is matched)
-    words: tuple[str, ...] = ()
-    unmatched: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()  # words written as names ("WhatsApp", "Europol", "EU"; written_as_names)
-    # clauses the question addresses by place (addresses.py), as written -> the clause ids found
-    # in the resolutions searched ([] when none of them has such a clause)
-    addressed: dict[str, list[str]] = field(default_factory=dict)
-    timings_ms: dict[str, float] = field(default_factory=dict)
+    query: Query  # the question searched, as analysed once (query.py)
+    query_vector: np.ndarray  # the vector quotes are chosen by: the contextual query's for a follow-up
+    evidence: Evidence = field(default_factory=Evidence)
     documents: tuple[str, ...] = ()  # the documents the question names ("resolution 660", an id)
+    aligned: dict[str, str] = field(default_factory=dict)  # question word -> corpus word
+    timings_ms: dict[str, float] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # what a later stage could not do (rerank.py: reranking skipped, and why)
+
+    @property
+    def queries(self) -> list[str]:
+        return self.query.queries
+
+    @property
+    def references(self) -> dict[str, bool]:
+        return self.evidence.mentioned
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The lexical side's view of the question once aligned (HybridRetriever._align)."""
+
+    own_tokens: set[str]
+    extra: dict[str, float]  # aligned corpus tokens -> their BM25 weight
+    aligned: dict[str, str]
+    unmatched: tuple[str, ...]
+
+
+def _unmatched(words: list[str], alignment: dict[str, tuple[str, float]], lexical: LexicalIndex | None) -> tuple[str, ...]:
+    """The words that no indexed clause contains, nor a word aligned to them with MATCH_CONFIDENCE."""
+    return tuple(w for w in words
+                 if alignment.get(w, ("", 0.0))[1] < MATCH_CONFIDENCE
+                 and not (lexical and any(lexical.knows(t) for t in tokens_for_query(w))))
+
+
+def _extra_tokens(alignment: dict[str, tuple[str, float]], own_tokens: set[str]) -> dict[str, float]:
+    """Aligned corpus words the question does not hold itself, at EXTRA_WEIGHT times their confidence."""
+    extra: dict[str, float] = {}
+    for cw, conf in alignment.values():
+        for t in tokens_for_query(cw):
+            if t not in own_tokens:
+                extra[t] = max(extra.get(t, 0.0), EXTRA_WEIGHT * conf)
+    return extra
+
+
+def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float], own_tokens: set[str],
+           named_clauses: set[str], allowed: set[str] | None, addressed: dict[str, list[str]]) -> None:
+    """The fused scores, in place: near-empty openings dropped; the document stage's share
+    (DOC_WEIGHT), an opening verb the question uses (LABEL_WEIGHT), an identifier it names
+    (REFERENCE_WEIGHT) and a place it addresses (ADDRESS_WEIGHT) added, in that order."""
+    for cid in list(fused):
+        c = cat.clauses.get(cid)
+        if c is None:
+            continue
+        if c.kind == "opening" and len(c.text.split()) < MIN_OPENING_WORDS:
+            del fused[cid]  # "The Security Council,": its gloss matches, its text answers nothing
+            continue
+        fused[cid] += DOC_WEIGHT * doc_scores.get(c.doc_id, 0.0)
+        if c.label and own_tokens & _label_stems(c.label):
+            fused[cid] += LABEL_WEIGHT
+    for cid in named_clauses:
+        if allowed is None or cid in allowed:
+            fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
+    for cid in {c for ids in addressed.values() for c in ids}:
+        fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
+
+
+def _top(fused: dict[str, float], k: int, named_docs: set[str], cat: Catalogue) -> Ranked:
+    """The k best clauses; with several documents named ("resolutions 660 and 661"), the best
+    clause of each is a hit too."""
+    order = sorted(fused.items(), key=lambda kv: -kv[1])
+    top = order[:k]
+    if len(named_docs) > 1:
+        for d in sorted(named_docs):
+            best = next(((cid, sc) for cid, sc in order if cid in cat.clauses
+                         and cat.clauses[cid].doc_id == d), None)
+            if best and best not in top:
+                top.append(best)
+    return top
+
+
+def _hits(order: Ranked, own: Run, cat: Catalogue) -> list[Hit]:
+    """Hits for the chosen clauses, with the question's own dense and lexical score and rank."""
+    best_dense = {cid: (s, r + 1) for r, (cid, s) in enumerate(own.dense)}
+    best_lex = {cid: (s, r + 1) for r, (cid, s) in enumerate(own.lexical)}
+    return [Hit(clause=cat.clauses[cid], score=s,
+                dense=best_dense.get(cid, (0.0, None))[0], lexical=best_lex.get(cid, (0.0, None))[0],
+                rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
+            for cid, s in order if cid in cat.clauses]
+
+
+def _addressed(query: Query, doc_ids: set[str] | None, cat: Catalogue) -> dict[str, list[str]]:
+    """{address as written: ids of the clauses it designates in each resolution searched};
+    {} when no resolution is searched. Documents without preambular or operative clauses
+    (generic chunks) are skipped: an address means nothing there."""
+    found = query.addresses
+    if not found:
+        return {}
+    out: dict[str, list[str]] = {a.text: [] for a in found}
+    resolutions = 0
+    for doc in sorted(doc_ids if doc_ids is not None else cat.docs):
+        by_kind: dict[str, list[str]] = {}
+        for c in cat.clauses_of(doc):
+            by_kind.setdefault(c.kind, []).append(c.clause_id)
+        if "operative" not in by_kind and "preamble" not in by_kind:
+            continue
+        resolutions += 1
+        for a in found:
+            ids = by_kind.get(a.kind, [])
+            if a.ordinal == -1 and ids:
+                out[a.text].append(ids[-1])
+            elif 0 < a.ordinal <= len(ids):
+                out[a.text].append(ids[a.ordinal - 1])
+    # An article no document searched has is not refused: "Article 41" may be the Charter's.
+    out = {text: ids for text, ids in out.items()
+           if ids or not any(a.text == text and a.kind == "article" for a in found)}
+    return out if resolutions else {}
+
+
+def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set[str], cat: Catalogue) -> Anchor:
+    """What `text` names, against the snapshot. One scan of the reference keys per identifier,
+    two only for one that no document holds (Catalogue.mentions then applies its acronym rules).
+    `refs`, `named_resolutions`: references.find and references.resolutions of `text`."""
+    docs: set[str] = set()
+    clauses: set[str] = set()
+    mentioned: dict[str, bool] = {}
+    for ref in refs:
+        d, c = cat.naming(ref)
+        if d:
+            docs |= d
+            text = text.replace(ref, " ")
+        else:
+            clauses |= c
+        # A resolution asked about by number is one the library holds, not one its texts cite:
+        # "resolution 243" next to a held 242 is refused, not answered from another text.
+        mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or cat.mentions(ref)
+    return Anchor(text, docs, clauses, mentioned)
 
 
 WORD_CACHE_SIZE = 50_000
@@ -215,26 +294,37 @@ class HybridRetriever:
         wvecs = np.stack([known.get(w, fresh.get(w)) for w in words]) if words else np.zeros((0, self.embedder.dim))
         return vecs[:len(queries)], wvecs
 
-    def _anchor(self, question: str, cat: Catalogue) -> tuple[str, set[str], set[str], dict[str, bool]]:
-        """(question for the lexical side, documents it names, clauses holding what it names,
-        {identifier: mentioned by some indexed document}). One scan of the reference keys per
-        identifier, two only for one that no document holds (Catalogue.mentions then applies
-        its acronym rules)."""
-        docs: set[str] = set()
-        clauses: set[str] = set()
-        mentioned: dict[str, bool] = {}
-        named_resolutions = set(references.resolutions(question))
-        for ref in references.find(question):
-            d, c = cat.naming(ref)
-            if d:
-                docs |= d
-                question = question.replace(ref, " ")
-            else:
-                clauses |= c
-            # A resolution asked about by number is one the library holds, not one its texts cite:
-            # "resolution 243" next to a held 242 is refused, not answered from another text.
-            mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or cat.mentions(ref)
-        return question, docs, clauses, mentioned
+    @staticmethod
+    def _scope(query: Query, doc_ids: set[str] | None, cat: Catalogue) -> tuple[Anchor, set[str] | None]:
+        """What the question names, and the documents searched: those it names (or, for a
+        follow-up that names none, those the previous question named) unless the caller scoped it."""
+        anchor = _anchor(query.text, query.references, set(query.resolutions), cat)
+        if query.followup and not anchor.documents and doc_ids is None and query.refers_back:
+            # "And what does it ask of the Secretary-General?": "it" is the resolution the previous
+            # question named, when it named one (or several)
+            prev = query.history[-1]
+            named = _anchor(prev, references.find(prev), set(references.resolutions(prev)), cat).documents
+            anchor = Anchor(anchor.lexical, named, anchor.clauses, anchor.mentioned)
+        return anchor, (anchor.documents if anchor.documents and doc_ids is None else doc_ids)
+
+    @staticmethod
+    def _lexical_words(query: Query, anchor: Anchor) -> tuple[list[str], tuple[str, ...]]:
+        """The content words of the lexical question, and those of them written as names (the
+        Query's own, unless naming a document took its id out of the question)."""
+        if anchor.lexical == query.text:
+            words, names = list(query.words), query.names
+        else:
+            words, names = question_words(anchor.lexical), frozenset(written_as_names(anchor.lexical))
+        return words, tuple(w for w in words if w in names)
+
+    def _align(self, words: list[str], wvecs: np.ndarray, lexical_text: str, lexical: LexicalIndex | None) -> _Terms:
+        """Term alignment (align.py): the corpus words the question's words translate to, what
+        they add to the lexical query, and which question words the documents show no trace of."""
+        alignment = align_terms(self.index.store, words, wvecs) if words else {}
+        own_tokens = set(tokens_for_query(lexical_text))
+        return _Terms(own_tokens=own_tokens, extra=_extra_tokens(alignment, own_tokens),
+                      aligned={w: cw for w, (cw, _conf) in alignment.items()},
+                      unmatched=_unmatched(words, alignment, lexical))
 
     def _documents(self, question: str, extra: dict[str, float], doc_ids: set[str] | None,
                    cat: Catalogue) -> tuple[dict[str, float], set[str]]:
@@ -250,127 +340,58 @@ class HybridRetriever:
         top = {d for d, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:DOC_POOL]}
         return scores, top
 
-    def _addressed(self, question: str, doc_ids: set[str] | None, cat: Catalogue) -> dict[str, list[str]]:
-        """{address as written: ids of the clauses it designates in each resolution searched};
-        {} when no resolution is searched. Documents without preambular or operative clauses
-        (generic chunks) are skipped: an address means nothing there."""
-        found = addresses.find(question) + addresses.find_articles(question)
-        if not found:
-            return {}
-        out: dict[str, list[str]] = {a.text: [] for a in found}
-        resolutions = 0
-        for doc in sorted(doc_ids if doc_ids is not None else cat.docs):
-            by_kind: dict[str, list[str]] = {}
-            for c in cat.clauses_of(doc):
-                by_kind.setdefault(c.kind, []).append(c.clause_id)
-            if "operative" not in by_kind and "preamble" not in by_kind:
-                continue
-            resolutions += 1
-            for a in found:
-                ids = by_kind.get(a.kind, [])
-                if a.ordinal == -1 and ids:
-                    out[a.text].append(ids[-1])
-                elif 0 < a.ordinal <= len(ids):
-                    out[a.text].append(ids[a.ordinal - 1])
-        # An article no document searched has is not refused: "Article 41" may be the Charter's.
-        out = {text: ids for text, ids in out.items()
-               if ids or not any(a.text == text and a.kind == "article" for a in found)}
-        return out if resolutions else {}
+    def _dense(self, vec: np.ndarray, pool: int, doc_ids: set[str] | None, top_docs: set[str]) -> Ranked:
+        """The dense ranking: the search's scope, with the best documents' own clauses joined."""
+        dense = self.index.dense(vec, pool, doc_ids)
+        return _merge(dense, self.index.dense(vec, pool, top_docs)) if top_docs else dense
 
-    def search(self, question: str, history: list[str] | tuple[str, ...] = (), k: int = 8,
-               doc_ids: set[str] | None = None) -> SearchResult:
-        import time
+    @staticmethod
+    def _lexical(lexical: LexicalIndex | None, text: str, pool: int, allowed: set[str] | None,
+                 top_allowed: set[str] | None, extra: dict[str, float]) -> tuple[Ranked, float]:
+        """The BM25 ranking and its scale (Run.lexical_scale), the best documents' clauses joined."""
+        if not lexical:
+            return [], 0.0
+        lex, scale = lexical.search(tokens_for_query(text), pool, allowed, extra_tokens=extra)
+        if top_allowed is not None:
+            lex = _merge(lex, lexical.search(tokens_for_query(text), pool, top_allowed, extra_tokens=extra)[0])
+        return lex, scale
 
+    def _runs(self, query: Query, anchor: Anchor, vecs: np.ndarray, terms: _Terms, doc_ids: set[str] | None,
+              k: int, cat: Catalogue) -> tuple[list[Run], dict[str, float], set[str] | None]:
+        """One Run per query (the question, and the previous question joined to it), the document
+        stage's scores, and the clauses the search may return (None: any)."""
+        pool = max(k * 3, 24)
+        allowed = cat.clause_ids_of(doc_ids) if doc_ids is not None else None
+        lexical_queries = [anchor.lexical] + ([f"{query.history[-1]} {anchor.lexical}"] if query.history else [])
+        weights = [OWN_WEIGHT] + ([CONTEXT_WEIGHT_FOLLOWUP if query.followup else CONTEXT_WEIGHT_STANDALONE]
+                                  if query.history else [])
+        doc_scores, top_docs = self._documents(lexical_queries[-1] if query.followup else lexical_queries[0],
+                                               terms.extra, doc_ids, cat)
+        top_allowed = cat.clause_ids_of(top_docs) if top_docs else None
+        runs = [Run(w, self._dense(vec, pool, doc_ids, top_docs),
+                    *self._lexical(cat.lexical, lq, pool, allowed, top_allowed, terms.extra))
+                for w, lq, vec in zip(weights, lexical_queries, vecs)]
+        return runs, doc_scores, allowed
+
+    def search(self, query: Query, k: int = 8, doc_ids: set[str] | None = None) -> SearchResult:
+        """The k best clauses for the question (module doc), and what the search found out."""
         t0 = time.perf_counter()
         self.index.refresh()
         cat = self.index.catalogue  # one snapshot for the whole search, whatever a refresh does meanwhile
-        history = [h for h in history if h and h.strip()]
-        follow = is_followup(question, bool(history))
-        queries = [(question, _OWN_WEIGHT)]
-        if history:
-            w = _CONTEXT_WEIGHT_FOLLOWUP if follow else _CONTEXT_WEIGHT_STANDALONE
-            queries.append((f"{history[-1]} {question}", w))
-        lexical_question, named_docs, named_clauses, mentioned = self._anchor(question, cat)
-        if follow and not named_docs and doc_ids is None and refers_back(question):
-            # "And what does it ask of the Secretary-General?": "it" is the resolution the previous
-            # question named, when it named one (or several)
-            named_docs = self._anchor(history[-1], cat)[1]
-        if named_docs and doc_ids is None:
-            doc_ids = named_docs
+        anchor, doc_ids = self._scope(query, doc_ids, cat)
         t1 = time.perf_counter()
-        qwords = question_words(lexical_question)
-        vecs, wvecs = self._embed([q for q, _ in queries], qwords)
-        alignment = align_terms(self.index.store, qwords, wvecs) if qwords else {}
-        aligned = {w: cw for w, (cw, _conf) in alignment.items()}
-        own_tokens = set(tokens_for_query(lexical_question))
-        lexical = cat.lexical
-        unmatched = tuple(w for w in qwords
-                          if alignment.get(w, ("", 0.0))[1] < MATCH_CONFIDENCE
-                          and not (lexical and any(lexical.knows(t) for t in tokens_for_query(w))))
-        extra: dict[str, float] = {}
-        for cw, conf in alignment.values():
-            for t in tokens_for_query(cw):
-                if t not in own_tokens:
-                    extra[t] = max(extra.get(t, 0.0), EXTRA_WEIGHT * conf)
+        words, names = self._lexical_words(query, anchor)
+        vecs, wvecs = self._embed(query.queries, words)
+        terms = self._align(words, wvecs, anchor.lexical, cat.lexical)
         t2 = time.perf_counter()
-        pool = max(k * 3, 24)
-        allowed = None
-        if doc_ids is not None:
-            allowed = cat.clause_ids_of(doc_ids)
-        lexical_queries = [lexical_question] + ([f"{history[-1]} {lexical_question}"] if history else [])
-        doc_scores, top_docs = self._documents(lexical_queries[-1] if follow else lexical_queries[0], extra, doc_ids, cat)
-        top_allowed = cat.clause_ids_of(top_docs) if top_docs else None
-        runs = []
-        for (_q, w), lq, vec in zip(queries, lexical_queries, vecs):
-            dense = self.index.dense(vec, pool, doc_ids)
-            lex, scale = (lexical.search(tokens_for_query(lq), pool, allowed, extra_tokens=extra)
-                          if lexical else ([], 0.0))
-            if top_docs:  # the best documents' own clauses join the pools (question -> documents -> clauses)
-                dense = _merge(dense, self.index.dense(vec, pool, top_docs))
-                if lexical:
-                    lex = _merge(lex, lexical.search(tokens_for_query(lq), pool, top_allowed, extra_tokens=extra)[0])
-            runs.append(Run(w, dense, lex, scale))
+        runs, doc_scores, allowed = self._runs(query, anchor, vecs, terms, doc_ids, k, cat)
         fused = fuse(runs)
-        for cid in list(fused):
-            c = cat.clauses.get(cid)
-            if c is None:
-                continue
-            if c.kind == "opening" and len(c.text.split()) < MIN_OPENING_WORDS:
-                del fused[cid]  # "The Security Council,": its gloss matches, its text answers nothing
-                continue
-            fused[cid] += DOC_WEIGHT * doc_scores.get(c.doc_id, 0.0)
-            if c.label and own_tokens & _label_stems(c.label):
-                fused[cid] += LABEL_WEIGHT
-        for cid in named_clauses:
-            if allowed is None or cid in allowed:
-                fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
-        addressed = self._addressed(question, doc_ids, cat)
-        for cid in {c for ids in addressed.values() for c in ids}:
-            fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
-        own = runs[0]
-        best_dense = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[1])}
-        best_lex = {cid: (s, r + 1) for r, (cid, s) in enumerate(own[2])}
+        addressed = _addressed(query, doc_ids, cat)
+        _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
         t3 = time.perf_counter()
-        order = sorted(fused.items(), key=lambda kv: -kv[1])
-        top = order[:k]
-        if len(named_docs) > 1:  # "resolutions 660 and 661": the best clause of each named one is a hit
-            for d in sorted(named_docs):
-                best = next(((cid, sc) for cid, sc in order if cid in cat.clauses
-                             and cat.clauses[cid].doc_id == d), None)
-                if best and best not in top:
-                    top.append(best)
-        order = top
-        hits = [Hit(clause=cat.clauses[cid], score=s,
-                    dense=best_dense.get(cid, (0.0, None))[0], lexical=best_lex.get(cid, (0.0, None))[0],
-                    rank_dense=best_dense.get(cid, (0.0, None))[1], rank_lexical=best_lex.get(cid, (0.0, None))[1])
-                for cid, s in order if cid in cat.clauses]
-        qvec = vecs[-1] if follow else vecs[0]
-        names = written_as_names(lexical_question)
-        return SearchResult(hits, qvec, [q for q, _ in queries], follow, aligned=aligned, references=mentioned,
-                            documents=tuple(sorted(named_docs)),
-                            words=tuple(qwords), unmatched=unmatched,
-                            names=tuple(w for w in qwords if w in names), addressed=addressed,
+        hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
+        evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed)
+        return SearchResult(hits, query, vecs[-1] if query.followup else vecs[0], evidence,
+                            documents=tuple(sorted(anchor.documents)), aligned=terms.aligned,
                             timings_ms={"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3,
                                         "search": (t3 - t2) * 1e3})
-
-
