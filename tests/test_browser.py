@@ -1,9 +1,9 @@
 """End to end: `streamlit run app.py` on a free loopback port, driven by Debian's Chromium through
-Playwright (no browser download). Saves artifacts/e2e.png."""
+Playwright (no browser download). Screenshots go under the test's tmp_path (pytest keeps the last
+three runs' folders); their paths are printed, for a CI job to collect."""
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -86,11 +86,10 @@ def open_chat(browser, url: str, height: int):
 
 
 @needs_chromium
-def test_questions_in_a_real_browser(server):
+def test_questions_in_a_real_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    out = ROOT / "artifacts"
-    out.mkdir(exist_ok=True)
+    shot = tmp_path / "e2e.png"
     with sync_playwright() as p:
         browser = launch(p)
         page, box = open_chat(browser, server, height=1800)
@@ -106,14 +105,14 @@ def test_questions_in_a_real_browser(server):
         expect(page.get_by_text("The opening of GA-2021-89-RES-09").first).to_be_visible(timeout=60_000)
         expect(page.locator("blockquote").filter(has_text="Istanbul (Turquie)").first).to_be_visible()
         page.wait_for_timeout(500)
-        page.screenshot(path=str(out / "e2e.png"), full_page=True)
+        page.screenshot(path=str(shot), full_page=True)
         browser.close()
-    assert (out / "e2e.png").stat().st_size > 10_000
-    shutil.copy(out / "e2e.png", out / "e2e-last.png")
+    print(f"screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
 
 
 @needs_chromium
-def test_citation_opens_its_clause_and_recalls_link_opens_the_cited_resolution(library_server):
+def test_citation_opens_its_clause_and_recalls_link_opens_the_cited_resolution(library_server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -130,7 +129,8 @@ def test_citation_opens_its_clause_and_recalls_link_opens_the_cited_resolution(l
         expect(focus.locator("mark")).to_be_visible()
         assert "doc=" in page.url and "clause=" in page.url
         assert focus.locator("mark").inner_text().strip() in focus.inner_text()
-        page.screenshot(path=str(ROOT / "artifacts" / "e2e-document.png"))
+        page.screenshot(path=str(tmp_path / "e2e-document.png"))
+        print(f"screenshot: {tmp_path / 'e2e-document.png'}")
 
         # a resolution that 664 (1990) recalls, opened from the "Recalls" list (ids: slug or symbol)
         doc = "S-RES-664-1990" if "S-RES" in page.url else "S%2FRES%2F664+%281990%29"

@@ -112,8 +112,7 @@ def test_ingest_survives_sigkill_at_random_points(tmp_path):
     assert done.returncode == 0, done.stderr
     pipe = _assert_consistent(index)
     assert len(pipe.index.catalogue.docs) == n_docs
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    (ROOT / "artifacts" / "sigkill.txt").write_text(f"kills survived: {kills}, documents: {n_docs}\n")
+    print(f"kills survived: {kills}, documents: {n_docs}")
 
 
 def test_ingest_and_ask_side_by_side(index_copy, tmp_path):

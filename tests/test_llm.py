@@ -178,8 +178,8 @@ def test_eval_harness_with_fake_llm_servers(seed_index_dir, mode, tmp_path):
         pipe = llm_pipe(seed_index_dir, fake)
         res = run_resqa(pipe, cases)
     metrics = {**summarize(res["rows"]), **llm_metrics(res["rows"]), "verbatim_rate": res["verbatim"]}
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    (ROOT / "artifacts" / f"eval-llm-{mode}.json").write_text(json.dumps(metrics, indent=2))
+    (tmp_path / f"eval-llm-{mode}.json").write_text(json.dumps(metrics, indent=2))
+    print(f"metrics: {tmp_path / f'eval-llm-{mode}.json'}")
     assert metrics["verbatim_rate"] == 1.0
     assert all(not r["problems"] for r in res["rows"])
     assert metrics["refusal_accuracy"] == 1.0  # the LLM never answers what resqa refuses
