@@ -251,6 +251,22 @@ def _at_least_one(value: str) -> int:
     return k
 
 
+def _bench_arguments(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--sizes", default="seed,1000", help="seed and/or synthetic clause counts, comma-separated "
+                    "(e.g. seed,1000,10000,50000); with --corpus, seed unless given")
+    sp.add_argument("--corpus", nargs="+", default=None, metavar="PATH",
+                    help="also a real library (files, folders or .jsonl): ingest, ask, load and cold start on it")
+    sp.add_argument("--queries", default=None, metavar="JSONL",
+                    help="questions for --corpus (default eval/library/cases.jsonl)")
+    sp.add_argument("--out", default="eval/bench", help="folder for bench.json and bench.png")
+    sp.add_argument("--repeats", type=int, default=3)
+    sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")
+    sp.add_argument("--distinct", type=int, default=1000, help="distinct clause texts in corpora larger than this")
+    sp.add_argument("--keep", help="keep (and reuse) the built indexes in this folder")
+    sp.add_argument("--library", metavar="INDEX", help="instead: time the Library page (first paint, filter "
+                    "changes, opening a document) over this ingested index folder")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="resqa", description="Questions about resolutions, answered "
                                 "with verified clause quotes.")
@@ -298,19 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.set_defaults(func=cmd_eval)
     sp = sub.add_parser("bench", help="latency, throughput, memory and load, beside baselines")
-    sp.add_argument("--sizes", default="seed,1000", help="seed and/or synthetic clause counts, comma-separated "
-                    "(e.g. seed,1000,10000,50000); with --corpus, seed unless given")
-    sp.add_argument("--corpus", nargs="+", default=None, metavar="PATH",
-                    help="also a real library (files, folders or .jsonl): ingest, ask, load and cold start on it")
-    sp.add_argument("--queries", default=None, metavar="JSONL",
-                    help="questions for --corpus (default eval/library/cases.jsonl)")
-    sp.add_argument("--out", default="eval/bench", help="folder for bench.json and bench.png")
-    sp.add_argument("--repeats", type=int, default=3)
-    sp.add_argument("--baseline-max", type=int, default=1000, help="largest size to also run the baseline on")
-    sp.add_argument("--distinct", type=int, default=1000, help="distinct clause texts in corpora larger than this")
-    sp.add_argument("--keep", help="keep (and reuse) the built indexes in this folder")
-    sp.add_argument("--library", metavar="INDEX", help="instead: time the Library page (first paint, filter "
-                    "changes, opening a document) over this ingested index folder")
+    _bench_arguments(sp)
     sp.set_defaults(func=cmd_bench)
     return p
 
