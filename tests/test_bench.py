@@ -1,0 +1,44 @@
+"""`resqa bench --corpus`: the real-library benchmark runs end to end on a tiny library (real
+embedder, real Chroma, child processes as in a full run), so it cannot rot between full runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from resqa.tools import bench
+
+DOCS = [
+    {"id": "S/RES/901 (2030)", "title": "Security Council resolution 901 (2030)",
+     "text": "The Security Council,\n\nRecalling its earlier resolutions on the question,\n\n"
+             "1. Demands that all parties cease hostilities at once;\n\n"
+             "2. Requests the Secretary-General to report within thirty days;\n\n"
+             "3. Decides to remain seized of the matter.\n"},
+    {"id": "S/RES/902 (2030)", "title": "Security Council resolution 902 (2030)",
+     "text": "The Security Council,\n\nNoting with concern the situation of refugees,\n\n"
+             "1. Calls upon Member States to provide humanitarian assistance;\n\n"
+             "2. Decides to remain seized of the matter.\n"},
+]
+QUESTIONS = ["What does resolution 901 demand?", "Who is asked to report?",
+             "What does the Council call upon Member States to provide?"]
+
+
+@pytest.mark.slow
+def test_bench_on_a_corpus_reports_every_measure(tmp_path):
+    corpus = tmp_path / "lib.jsonl"
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in DOCS), encoding="utf-8")
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("".join(json.dumps({"question": q}) + "\n" for q in QUESTIONS), encoding="utf-8")
+    out = bench.run([], tmp_path / "out", repeats=1, load_levels=(1, 2), corpus=[str(corpus)],
+                    queries=str(queries), log=lambda m: None)
+    v = out["sizes"]["corpus"]
+    assert v["documents"] == 2 and v["clauses"] >= 7
+    assert v["reingest_embedded"] == 0  # an unchanged library is not embedded again
+    assert v["baseline_retrieve_p50_ms"] > 0 and v["ask_p50_ms"] > 0 and v["cold_ask_s"] > 0
+    assert 0 < v["pipeline_vs_raw"] < 5
+    prof = v["profile_ms"]
+    assert prof["embedding"] > 0 and prof["dense"] > 0 and prof["total"] >= prof["embedding"] + prof["dense"]
+    assert [r["concurrency"] for r in out["load_corpus"]] == [1, 2]
+    assert json.loads((tmp_path / "out" / "bench.json").read_text())["corpus"]["queries"] == str(queries)
+    assert "corpus" in bench.summary(out)
