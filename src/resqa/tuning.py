@@ -9,7 +9,7 @@ Commits named here (`git show <hash>`) hold the before/after figures.
 from __future__ import annotations
 
 # ------------------------------------------------------------------ retrieval (retrieve.py)
-DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); README "Evaluation".
+DENSE_WEIGHT = 0.3  # best or tied-best on both eval sets (seed and syntec); eval/README.md "Seed main set".
 # e74b486: seed hit@1 0.737 -> 0.829 against weighted RRF; syntec unchanged (0.483)
 EXTRA_WEIGHT = 0.7  # an aligned translation of a question word counts this much in BM25, times its
 # alignment confidence (align.align_terms); e74b486, set with DENSE_WEIGHT on seed and syntec
