@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from resqa.config import PARSER_VERSION
 
 
 @dataclass(frozen=True)
@@ -132,3 +135,23 @@ class IngestReport:
     removed: int = 0
     skipped: tuple[tuple[str, str], ...] = ()  # (source, reason)
     notes: tuple[str, ...] = ()  # what the user should know: an id given to avoid a clash, a replaced file
+
+
+def registry_row(doc: Document, clauses: list[Clause], records: int) -> dict[str, Any]:
+    """A document's record in the index's registry (store.py): flat metadata Chroma can filter on."""
+    counts: dict[str, int] = {}
+    for c in clauses:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
+    return {"title": doc.title, "hash": doc.content_hash, "source": doc.source,
+            "language": clauses[0].language if clauses else "", "counts": json.dumps(counts),
+            "records": records, "metadata": json.dumps(doc.metadata, ensure_ascii=False),
+            "parser_version": PARSER_VERSION, **flat}
+
+
+def doc_info(rid: str, meta: dict[str, Any]) -> DocInfo:
+    """A registry record read back."""
+    return DocInfo(doc_id=rid, title=str(meta.get("title", rid)), content_hash=str(meta.get("hash", "")),
+                   source=str(meta.get("source", "")), language=str(meta.get("language", "")),
+                   counts=json.loads(str(meta.get("counts", "{}"))),
+                   metadata=json.loads(str(meta.get("metadata", "{}"))), records=int(meta.get("records", 0) or 0))

@@ -17,7 +17,6 @@ Layout in Chroma (embedded `PersistentClient`, or `HttpClient` for a shared serv
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from resqa import folder
-from resqa.config import PARSER_VERSION, Settings
+from resqa.config import Settings
 from resqa.errors import (
     BackendError,
     IndexAccessError,
@@ -35,7 +34,7 @@ from resqa.errors import (
     IndexMissingError,
     ResqaError,
 )
-from resqa.model import Clause, DocInfo, Document
+from resqa.model import Clause, DocInfo, Document, doc_info, registry_row
 
 SCHEMA = folder.SCHEMA
 RETIRE_AFTER_S = 30.0  # a replaced Chroma System is stopped this long after its replacement
@@ -65,24 +64,6 @@ def chroma_errors(where: str) -> Iterator[None]:
             raise BackendError(f"the Chroma server is not answering ({where}: {name}); "
                                "start it, or unset RESQA_CHROMA_URL to use the local index") from exc
         raise BackendError(f"Chroma failed during {where}: {name}: {text[:300]}") from exc
-
-
-def _registry_row(doc: Document, clauses: list[Clause], records: int) -> dict[str, Any]:
-    counts: dict[str, int] = {}
-    for c in clauses:
-        counts[c.kind] = counts.get(c.kind, 0) + 1
-    flat = {f"m_{k}": v for k, v in doc.metadata.items() if isinstance(v, (str, int, float, bool))}
-    return {"title": doc.title, "hash": doc.content_hash, "source": doc.source,
-            "language": clauses[0].language if clauses else "", "counts": json.dumps(counts),
-            "records": records, "metadata": json.dumps(doc.metadata, ensure_ascii=False),
-            "parser_version": PARSER_VERSION, **flat}
-
-
-def _doc_info(rid: str, meta: dict[str, Any]) -> DocInfo:
-    return DocInfo(doc_id=rid, title=str(meta.get("title", rid)), content_hash=str(meta.get("hash", "")),
-                   source=str(meta.get("source", "")), language=str(meta.get("language", "")),
-                   counts=json.loads(str(meta.get("counts", "{}"))),
-                   metadata=json.loads(str(meta.get("metadata", "{}"))), records=int(meta.get("records", 0) or 0))
 
 
 def drop(settings: Settings) -> None:
@@ -197,6 +178,8 @@ class Store:
         self.manifest = manifest
         self.connection = Connection(settings)
         self.own_stamp: str | None = None  # the last stamp this store wrote (bump_stamp)
+        self._seen_stamp: str | None = None  # the last stamp read (stamp): counts are kept under it
+        self._counts: dict[str, tuple[str, int]] = {}
         self._batch_limit: int | None = None
         self._vector_store: Any = None
         with chroma_errors("opening the index"):
@@ -246,29 +229,44 @@ class Store:
                                      "rebuild it with `resqa ingest --rebuild`")
         self._vector_store = None
         self._batch_limit = None
+        self._counts = {}  # a reopened store is counted afresh
 
     # ------------------------------------------------------------------ registry and stamp
     def read_registry(self) -> dict[str, DocInfo]:
         with chroma_errors("reading the document registry"):
             got = self._registry.get(include=["metadatas"])
-        return {rid: _doc_info(rid, meta or {}) for rid, meta in zip(got["ids"], got["metadatas"] or [])}
+        return {rid: doc_info(rid, meta or {}) for rid, meta in zip(got["ids"], got["metadatas"] or [])}
 
     def stamp(self) -> str:
         """The registry's change stamp: a writer bumps it after every document it switches."""
         with chroma_errors("checking for index changes"):
             meta = self.client.get_collection(f"{self.settings.collection}_documents",
                                               embedding_function=None).metadata or {}
-        return str(meta.get("stamp", ""))
+        self._seen_stamp = str(meta.get("stamp", ""))
+        return self._seen_stamp
+
+    def _count(self, name: str, collection: Any) -> int:
+        """A collection's record count, asked of Chroma once per stamp: every search asks for it
+        (3 to 4 calls of ~1-3 ms each), and it changes only when a writer writes, which bumps the
+        stamp that refresh reads before each search (this store's own writes clear it)."""
+        stamp, kept = self._seen_stamp, self._counts.get(name)
+        if stamp is not None and kept is not None and kept[0] == stamp:
+            return kept[1]
+        n = int(collection.count())
+        if stamp is not None:
+            self._counts[name] = (stamp, n)
+        return n
 
     def bump_stamp(self) -> None:
         stamp = f"{os.getpid()}-{id(self)}-{time.time_ns()}"
         self._registry.modify(metadata={"resqa_schema": SCHEMA, "stamp": stamp})
         self.own_stamp = stamp
+        self._counts.clear()
 
     # ------------------------------------------------------------------ reading records
     def count(self) -> int:
         with chroma_errors("counting records"):
-            return self._clauses.count()
+            return self._count("clauses", self._clauses)
 
     def clause_metadatas(self) -> Iterator[dict[str, Any]]:
         """The metadata of every clause record, in pages, every version included."""
@@ -312,7 +310,8 @@ class Store:
 
     # ------------------------------------------------------------------ vocabulary
     def vocabulary_size(self) -> int:
-        return self._vocab.count()
+        with chroma_errors("counting vocabulary"):
+            return self._count("vocab", self._vocab)
 
     def vocabulary(self) -> list[str]:
         return self._vocab.get(include=[])["ids"]
@@ -333,6 +332,7 @@ class Store:
             for i in range(0, len(new), 256):
                 batch = new[i:i + 256]
                 self._vocab.add(ids=batch, embeddings=embed(batch).tolist())
+                self._counts.clear()
 
     # ------------------------------------------------------------------ writing records
     def max_batch(self, cap: int) -> int:
@@ -361,6 +361,7 @@ class Store:
             fresh = [n for n in nodes if n.node_id not in existing]
             if fresh:
                 self._nodes_store().add(fresh)  # one Chroma add: the batch is under the store's limit
+                self._counts.clear()
 
     def _nodes_store(self) -> Any:
         """llama-index's ChromaVectorStore over the clause collection, for writing nodes. Built on
@@ -376,15 +377,17 @@ class Store:
         records of the old versions."""
         docs = [doc for doc, _ in parsed]
         with chroma_errors("writing clauses"):
-            rows = [_registry_row(doc, clauses, records_of.get(doc.doc_id, 0)) for doc, clauses in parsed]
+            rows = [registry_row(doc, clauses, records_of.get(doc.doc_id, 0)) for doc, clauses in parsed]
             self._registry.upsert(ids=[d.doc_id for d in docs], embeddings=[[1.0]] * len(docs),
                                   documents=[d.title for d in docs], metadatas=rows)
             self.bump_stamp()
             self._clauses.delete(where={"$and": [{"resqa_doc": {"$in": [d.doc_id for d in docs]}},
                                                  {"doc_hash": {"$nin": [d.content_hash for d in docs]}}]})
+            self._counts.clear()
 
     def remove(self, doc_id: str) -> None:
         with chroma_errors("removing a document"):
             self._registry.delete(ids=[doc_id])  # invisible first, then cleaned up
             self.bump_stamp()
             self._clauses.delete(where={"resqa_doc": doc_id})
+            self._counts.clear()
