@@ -9,7 +9,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +23,32 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(index_dir=getattr(args, "index", None), chroma_url=getattr(args, "chroma_url", None))
 
 
-_LOGGED_TENTH = [-1]
+def _progress_bar() -> Callable[[int, int, str], None]:
+    """Ingest progress through tqdm: its bar on a terminal; in a log (CI, `> file`), its meter as
+    one line per tenth of the way (a bar's carriage returns would run together in a log)."""
+    import time
 
+    from tqdm import tqdm
 
-def _progress_bar(done: int, total: int, name: str) -> None:
-    """A bar on a terminal; in a log (CI, `> file`), one line per tenth of the way."""
-    if not sys.stderr.isatty():
-        tenth = 10 * done // total if total else 10
-        if tenth != _LOGGED_TENTH[0]:
-            _LOGGED_TENTH[0] = tenth
-            sys.stderr.write(f"ingest: {done}/{total} documents {name[:60]}\n")
-            sys.stderr.flush()
-        return
-    width = 30
-    filled = int(width * done / total) if total else width
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+    bar: list[Any] = []
+    started, logged = time.monotonic(), [-1]
+
+    def update(done: int, total: int, name: str) -> None:
+        if not sys.stderr.isatty():
+            tenth = 10 * done // total if total else 10
+            if tenth != logged[0]:
+                logged[0] = tenth
+                meter = tqdm.format_meter(done, total, time.monotonic() - started, prefix="ingest", unit="doc")
+                _emit(f"{meter} {name[:60]}", sys.stderr)
+            return
+        if not bar:
+            bar.append(tqdm(total=total, desc="ingest", unit="doc", file=sys.stderr, dynamic_ncols=True))
+        bar[0].set_postfix_str(name[:40], refresh=False)
+        bar[0].update(done - bar[0].n)
+        if done >= total:
+            bar[0].close()
+
+    return update
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -57,7 +65,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             drop(settings)
         pipe = Pipeline(settings, create=True)
         paths = [Path(p) for p in (args.paths or [settings.seeds_dir])]
-        report = pipe.ingest(paths, progress=_progress_bar, locked=True)
+        report = pipe.ingest(paths, progress=_progress_bar(), locked=True)
     for _source, reason in report.skipped:
         _emit(terminal_safe(f"skipped: {reason}"), sys.stderr)
     for note in report.notes:
@@ -232,7 +240,7 @@ def cmd_links(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from resqa.tools.evaluate import main as eval_main
 
-    return eval_main(args, _settings(args), progress=_progress_bar)
+    return eval_main(args, _settings(args), progress=_progress_bar())
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -5,8 +5,9 @@ imports them only when one of those commands runs."""
 
 
 def pct(values: list[float], q: float) -> float:
-    """The q-quantile of values by nearest rank (0 for none): the figure every report has used."""
-    if not values:
-        return 0.0
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    """The q-quantile of values (0 for none), by the standard library's inclusive method."""
+    import statistics
+
+    if len(values) < 2:
+        return float(values[0]) if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[min(98, max(0, round(q * 100) - 1))]

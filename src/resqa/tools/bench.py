@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -236,29 +235,15 @@ def _baseline(pipe, docs, queries, repeats: int) -> dict[str, Any]:
 
 def _ask_all(pipe, work: list[tuple[str, list[str]]], threads: int) -> list[float]:
     """Answer every question in `work` with `threads` threads sharing `pipe`; latencies in ms."""
-    lat: list[float] = []
-    lock = threading.Lock()
-    cursor = iter(range(len(work)))
+    from concurrent.futures import ThreadPoolExecutor
 
-    def worker() -> None:
-        while True:
-            with lock:
-                i = next(cursor, None)
-            if i is None:
-                return
-            q, h = work[i]
-            t = time.perf_counter()
-            pipe.ask(q, h)
-            dt = (time.perf_counter() - t) * 1e3
-            with lock:
-                lat.append(dt)
+    def timed(item: tuple[str, list[str]]) -> float:
+        t = time.perf_counter()
+        pipe.ask(*item)
+        return (time.perf_counter() - t) * 1e3
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
-    return lat
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(timed, work))
 
 
 def _load(pipe, queries, levels: list[int]) -> list[dict[str, Any]]:
