@@ -255,3 +255,19 @@ def test_a_follow_up_is_condensed_for_the_llm_and_stays_on_its_resolution(llm_pi
     ans = llm_pipe(llm).ask("And what does it request?", history=["What does resolution 902 demand?"])
     assert any("<Standalone question>" in p for p in llm.prompts)
     assert ans.answerable and {c.clause.doc_id for c in ans.citations} == {FR}
+
+
+def test_settings_top_k_is_how_many_clauses_an_ask_searches(small, monkeypatch):
+    """Settings.top_k (RESQA_TOP_K) reaches the answerer's search: it was once never read."""
+    seen = []
+    real = small.retriever.search
+
+    def spy(query, k=8, doc_ids=None):
+        seen.append(k)
+        return real(query, k=k, doc_ids=doc_ids)
+
+    narrow = Pipeline(fake_settings(small.settings.index_dir, top_k=3))
+    monkeypatch.setattr(narrow.retriever, "search", spy)
+    narrow.ask("What does resolution 901 demand?")
+    assert seen == [3]
+    assert len(narrow.search("What does resolution 901 demand?", k=3).hits) <= 3

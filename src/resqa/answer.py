@@ -116,9 +116,10 @@ def to_query(question: Query | str, history: list[str] | tuple[str, ...] = ()) -
 class ExtractiveAnswerer:
     """Answers with quoted spans of the retrieved clauses (module doc); implements Answerer."""
 
-    def __init__(self, index: ClauseIndex, retriever: HybridRetriever) -> None:
+    def __init__(self, index: ClauseIndex, retriever: HybridRetriever, k: int = 8) -> None:
         self.index = index
         self.retriever = retriever
+        self.k = k  # clauses searched per question (Settings.top_k)
 
     def answer(self, query: Query | str, history: list[str] | tuple[str, ...] = (),
                doc_ids: set[str] | None = None, *, result: SearchResult | None = None,
@@ -127,7 +128,7 @@ class ExtractiveAnswerer:
         answerer: one search per question). Not generated, so `on_token` receives nothing."""
         t0 = time.perf_counter()
         query = to_query(query, history)
-        res = result or self.retriever.search(query, k=8, doc_ids=doc_ids)
+        res = result or self.retriever.search(query, k=self.k, doc_ids=doc_ids)
         t1 = time.perf_counter()
         known = res.references  # what retrieval already found out about the identifiers named
         verdict = abstain.assess(res.query, res.hits,

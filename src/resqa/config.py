@@ -28,7 +28,7 @@ class Settings:
     embed_batch: int = 32  # texts per request (text-embeddings-inference's default client batch limit)
     embed_timeout: float = 30.0
     seeds_dir: Path = Path(DEFAULT_SEEDS_DIR)
-    top_k: int = 8
+    top_k: int = 8  # clauses searched per question (RESQA_TOP_K); the eval sets were measured at 8
     feedback_path: Path = Path(".resqa/feedback.jsonl")
     upload_max_bytes: int = 10 * 1024 * 1024
     llm: str | None = None  # openai-compatible | ollama
@@ -74,6 +74,7 @@ class Settings:
             rerank_model=env.get("RESQA_RERANK_MODEL") or None,
             rerank_api_key=env.get("RESQA_RERANK_API_KEY") or None,
             rerank_top_n=int(_number(env, "RESQA_RERANK_TOP_N", 8, integer=True)),
+            top_k=int(_number(env, "RESQA_TOP_K", 8, integer=True)),
             rerank_timeout=_number(env, "RESQA_RERANK_TIMEOUT", 10.0),
             base_url=env.get("RESQA_BASE_URL", ""),
         )

@@ -210,7 +210,7 @@ class LLMAnswerer:
 
         t0 = time.perf_counter()
         query = to_query(query, history)
-        res = result or self.retriever.search(query, k=8, doc_ids=doc_ids)
+        res = result or self.retriever.search(query, k=self.extractive.k, doc_ids=doc_ids)
         fallback = self.extractive.answer(query, doc_ids=doc_ids, result=res)
         if not fallback.answerable:
             return fallback  # the LLM never answers what the text does not settle

@@ -31,7 +31,7 @@ class Pipeline:
             from resqa.rerank import RerankingRetriever, make_reranker
 
             self.retriever = RerankingRetriever(self.retriever, make_reranker(settings), settings.rerank_top_n)
-        self.extractive = ExtractiveAnswerer(self.index, self.retriever)
+        self.extractive = ExtractiveAnswerer(self.index, self.retriever, settings.top_k)
         self.answerer: Answerer = self.extractive
         if settings.llm:  # optional: generated answers, policed, with the extractive one as fallback
             from resqa.generate import LLMAnswerer, make_llm
