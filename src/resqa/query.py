@@ -23,8 +23,8 @@ class Query:
     history: tuple[str, ...]  # earlier questions of the conversation, blank ones dropped
     detected: str  # language.detect(text, default=""): "" when nothing in the text tells
     language: str  # the answer's language: `detected`, else the previous question's, else English
-    followup: bool  # leans on an earlier turn (is_followup)
-    refers_back: bool  # leans on the previous turn's document (refers_back)
+    followup: bool  # leans on an earlier turn (_leans_back, with history)
+    refers_back: bool  # leans on the previous turn's document: stricter, an "and" inside a sentence is not enough
     references: tuple[str, ...]  # identifiers named, as written (references.find)
     resolutions: tuple[str, ...]  # resolutions named by number, as written (references.resolutions)
     addresses: tuple[addresses.Address, ...]  # clauses addressed by place, then articles named
@@ -72,23 +72,11 @@ def _leans_back(question: str, lang: str, skip: frozenset[str] = frozenset()) ->
     return any(c in toks for c in cues if " " not in c and len(c) > 1 and c not in skip)
 
 
-def is_followup(question: str, has_history: bool) -> bool:
-    """Does the question lean on an earlier turn (a pronoun, "and …", or too few words to stand)?"""
-    return has_history and _leans_back(question, language.detect(question))
-
-
 # Follow-up cues that, met inside a sentence, do not point back at a document: conjunctions and
 # words that are also articles or prepositions ("dignity and rights", "en 1993", "the threat that").
 _NOT_REFERRING = frozenset({"and", "also", "then", "else", "why", "same", "that", "there", "which one",
                             "et", "aussi", "alors", "pourquoi", "y", "en", "también", "entonces", "por qué",
                             "und", "auch", "dann", "warum", "das", "dabei", "dazu"})
-
-
-def refers_back(question: str) -> bool:
-    """Does a follow-up lean on the previous turn's document (so it may be asked of the resolution
-    that turn named)? Stricter than is_followup: an "and" inside a sentence is not enough; an
-    opening cue, a question too short to stand, or a pronoun ("its mandate", "report on it") is."""
-    return _leans_back(question, language.detect(question), _NOT_REFERRING)
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
