@@ -1,10 +1,13 @@
 """Question words -> the corpus words they translate to, by nearest vocabulary vector (the
-vocabulary is embedded at ingest, store.py's `_vocab` collection). retrieve.py counts an aligned
+vocabulary is embedded at ingest into store.py's `_vocab` collection; the catalogue searches its
+copy, vectors.WordTable). retrieve.py counts an aligned
 word in BM25 with its confidence, and abstain.py takes a sure alignment as a matched word."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from resqa.vectors import WordTable
 
 ALIGN_MIN = 0.86
 ALIGN_MARGIN = 0.02  # an alignment must stand out from the tenth neighbour by more than this ...
@@ -16,7 +19,7 @@ def alignment_confidence(margin: float) -> float:
     return min(1.0, max(0.0, (margin - ALIGN_MARGIN) / (ALIGN_FULL_MARGIN - ALIGN_MARGIN)))
 
 
-def align_terms(store, words: list[str], vectors: np.ndarray) -> dict[str, tuple[str, float]]:
+def align_terms(vocabulary: WordTable, words: list[str], vectors: np.ndarray) -> dict[str, tuple[str, float]]:
     """Map question words to corpus words they translate to, by nearest vocabulary vector:
     {question word: (corpus word, confidence in (0, 1])}.
 
@@ -25,15 +28,13 @@ def align_terms(store, words: list[str], vectors: np.ndarray) -> dict[str, tuple
     close together; a lone clear winner is a translation ("encryption" -> "cryptage", margin
     0.06), a crowd is noise ("offer" -> "opportun", 0.028; "äußert" -> "envisager", 0.021).
     Corpus words that the question already contains are not aligned."""
-    if not words or store.vocabulary_size() == 0:
+    if not words or not len(vocabulary):
         return {}
-    n = min(10, store.vocabulary_size())
-    neighbours, distances = store.nearest_words(vectors.tolist(), n)
     out = {}
-    for w, ids, dists in zip(words, neighbours, distances):
+    for w, (ids, sims) in zip(words, vocabulary.nearest(vectors, 10)):
         if not ids:
             continue
-        s1, s_last = 1 - dists[0], 1 - dists[-1]
+        s1, s_last = sims[0], sims[-1]
         confidence = alignment_confidence(s1 - s_last)
         if s1 >= ALIGN_MIN and confidence > 0 and ids[0] != w:
             out[w] = (ids[0], confidence)

@@ -2,6 +2,7 @@
 
 A generation is the registry's content (each document's id and content hash, and the parser
 version). Its catalogue holds the visible clauses, the document registry, the BM25 lexical index,
+the visible records' vectors and the vocabulary's (vectors.py: dense search and term alignment),
 and, built on first use, the reference keys (references.Haystack) and the document stage
 (documents.DocumentIndex). It is a cache derived from the store, kept on local disk under
 `<cache root>/<generation>`; every client rebuilds its own from the shared store. A refresh
@@ -27,6 +28,7 @@ from resqa.documents import DocumentIndex
 from resqa.errors import IndexDamagedError
 from resqa.lexical import LexicalIndex, tokens_for_clause
 from resqa.model import Clause, DocInfo, clause_from_dict
+from resqa.vectors import VectorTable, WordTable
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,16 +40,19 @@ class Catalogue:
     clauses: dict[str, Clause] = field(default_factory=dict, repr=False)
     lexical: LexicalIndex | None = field(default=None, repr=False)
     by_doc: dict[str, list[str]] = field(default_factory=dict, repr=False)  # clause ids of each document, in order
+    vectors: VectorTable | None = field(default=None, repr=False)
+    words: WordTable | None = field(default=None, repr=False)
+    cache: Path | None = field(default=None, repr=False)  # the generation's cache folder (load, _cached)
     _built: dict[str, Any] = field(default_factory=dict, repr=False)  # derived on first use (_derived)
     _lock: Any = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def of(cls, generation: str, docs: dict[str, DocInfo], clauses: list[Clause],
-           lexical: LexicalIndex) -> Catalogue:
+           lexical: LexicalIndex, vectors: VectorTable, words: WordTable, cache: Path | None = None) -> Catalogue:
         by_doc: dict[str, list[str]] = {}
         for c in sorted(clauses, key=lambda c: (c.doc_id, c.position)):
             by_doc.setdefault(c.doc_id, []).append(c.clause_id)
-        return cls(generation, docs, {c.clause_id: c for c in clauses}, lexical, by_doc)
+        return cls(generation, docs, {c.clause_id: c for c in clauses}, lexical, by_doc, vectors, words, cache)
 
     # ------------------------------------------------------------------ queries
     def select(self, doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None) -> set[str] | None:
@@ -72,14 +77,36 @@ class Catalogue:
         return counts
 
     # ------------------------------------------------------------------ derived on first use
-    def _derived(self, name: str, build) -> Any:
-        """Build once per catalogue, by one thread; searches on other catalogues go on meanwhile."""
+    def _derived(self, name: str, build, kind) -> Any:
+        """Build once per catalogue, by one thread; searches on other catalogues go on meanwhile.
+        Kept in the generation's cache folder (`kind.load` / `.save`), so that a fresh process
+        loads it instead of building it: 0.5 s of a cold ask on the 878 resolutions (issue 19)."""
         got = self._built.get(name)
         if got is None:
             with self._lock:
                 got = self._built.get(name)
                 if got is None:
-                    got = self._built[name] = build()
+                    got = self._built[name] = self._cached(name, build, kind)
+        return got
+
+    def _cached(self, name: str, build, kind) -> Any:
+        folder = self.cache / name if self.cache is not None else None
+        if folder is not None and (folder / "done").exists():
+            try:
+                return kind.load(folder)
+            except (OSError, ValueError, TypeError, KeyError):
+                pass
+        got = build()
+        if folder is not None and folder.parent.is_dir():
+            tmp = folder.with_name(f"{name}.tmp{os.getpid()}-{threading.get_ident()}")
+            try:
+                shutil.rmtree(tmp, ignore_errors=True)
+                got.save(tmp)
+                (tmp / "done").touch()
+                shutil.rmtree(folder, ignore_errors=True)
+                tmp.rename(folder)
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)  # read-only or dropped: built again next time
         return got
 
     def _references(self) -> references.Haystack:
@@ -90,7 +117,7 @@ class Catalogue:
             items += [(("doc", d.doc_id), f"{d.doc_id} {d.title}") for d in self.docs.values()]
             return references.Haystack(items)
 
-        return self._derived("references", build)
+        return self._derived("references", build, references.Haystack)
 
     def mentions(self, reference: str) -> bool:
         """Does any indexed document contain this identifier ("IDCC 1486", "AG-2005-RES-09") in its
@@ -111,7 +138,7 @@ class Catalogue:
         """The document stage over this catalogue's structured documents (documents.py)."""
         return self._derived("documents", lambda: DocumentIndex(
             self.clauses, {d: i.title for d, i in self.docs.items()},
-            {d: str(i.metadata.get("body", "")) for d, i in self.docs.items()}))
+            {d: str(i.metadata.get("body", "")) for d, i in self.docs.items()}), DocumentIndex)
 
 
 def generation_of(docs: dict[str, DocInfo]) -> str:
@@ -119,21 +146,26 @@ def generation_of(docs: dict[str, DocInfo]) -> str:
     return hashlib.sha1(f"{PARSER_VERSION}\n{key}".encode()).hexdigest()[:16]
 
 
-def load(store, docs: dict[str, DocInfo], cache_root: Path) -> Catalogue:
+def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalogue:
     """The catalogue of the registry `docs`: from the disk cache, or rebuilt from the store."""
     gen = generation_of(docs)
     cache = cache_root / gen
     if (cache / "clauses.json").exists() and (cache / "lexical" / "ids.json").exists():
         try:
             clauses = [clause_from_dict(c) for c in json.loads((cache / "clauses.json").read_text(encoding="utf-8"))]
-            return Catalogue.of(gen, docs, clauses, LexicalIndex.load(cache / "lexical"))
+            by_id = {c.clause_id: c for c in clauses}
+            vectors, words = VectorTable.load(cache, by_id, dim), WordTable.load(cache, dim)
+            if vectors is not None and words is not None:
+                return Catalogue.of(gen, docs, clauses, LexicalIndex.load(cache / "lexical"), vectors, words, cache)
         except (OSError, ValueError, TypeError, KeyError):
             pass
     clauses = _visible_clauses(store, docs)
     lexical = LexicalIndex.build([c.clause_id for c in clauses],
                                  [tokens_for_clause(c.text, c.language, clause_parser.gloss(c)) for c in clauses])
-    _save(cache, clauses, lexical)
-    return Catalogue.of(gen, docs, clauses, lexical)
+    vectors = VectorTable.from_store(store, {c.clause_id: c for c in clauses}, docs, dim)
+    words = WordTable.from_store(store, dim)
+    _save(cache, clauses, lexical, vectors, words)
+    return Catalogue.of(gen, docs, clauses, lexical, vectors, words, cache)
 
 
 def _visible_clauses(store, docs: dict[str, DocInfo]) -> list[Clause]:
@@ -147,8 +179,9 @@ def _visible_clauses(store, docs: dict[str, DocInfo]) -> list[Clause]:
     return out
 
 
-def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex) -> None:
-    """Write one generation's cache (atomically: a temporary folder renamed) and drop the others."""
+def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex, vectors: VectorTable, words: WordTable) -> None:
+    """Write one generation's cache (atomically: a temporary folder renamed, replacing an
+    incomplete one) and drop the others."""
     try:
         tmp = cache.with_name(cache.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -156,8 +189,13 @@ def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex) -> None:
         (tmp / "clauses.json").write_text(json.dumps([asdict(c) for c in clauses], ensure_ascii=False),
                                           encoding="utf-8")
         lexical.save(tmp / "lexical")
-        if not cache.exists():
-            tmp.rename(cache)
+        vectors.save(tmp)
+        words.save(tmp)
+        if cache.exists():  # one an earlier version wrote without vectors, or a torn one
+            aside = cache.with_name(cache.name + f".old{os.getpid()}")
+            cache.rename(aside)
+            shutil.rmtree(aside, ignore_errors=True)
+        tmp.rename(cache)
         shutil.rmtree(tmp, ignore_errors=True)
         for old in cache.parent.iterdir():
             if old.name != cache.name and not old.name.startswith(cache.name):

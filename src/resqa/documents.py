@@ -13,6 +13,8 @@ already scored whole by the clause stage.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from resqa.lexical import LexicalIndex, tokens_for_clause, tokens_for_query
 from resqa.model import Clause
 
@@ -41,6 +43,16 @@ class DocumentIndex:
             tokens.append(toks)
         self.ids = ids
         self._lexical = LexicalIndex.build(ids, tokens)
+
+    def save(self, path: Path) -> None:
+        self._lexical.save(path)
+
+    @classmethod
+    def load(cls, path: Path) -> DocumentIndex:
+        dix = cls.__new__(cls)
+        dix._lexical = LexicalIndex.load(path)
+        dix.ids = list(dix._lexical.ids)
+        return dix
 
     def scores(self, query_tokens: list[str], extra: dict[str, float],
                allowed: set[str] | None = None) -> dict[str, float]:

@@ -82,34 +82,23 @@ class ClauseIndex:
             self._seen_stamp, self._full_check_at = stamp, now
             if gen == self.catalogue.generation:
                 return False
-            self.catalogue = catalogue_module.load(store, docs, store.connection.cache_root)
+            self.catalogue = catalogue_module.load(store, docs, store.connection.cache_root, self.embedder.dim)
             return True
 
     # ------------------------------------------------------------------ reading
     def dense(self, query_vec: np.ndarray, k: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
-        """Clause ids by best cosine of the clause record or one of its segments.
-
-        Queries the Chroma collection through Chroma's own client (the store is cosine-spaced, so
-        similarity = 1 - distance); the search stays inside `doc_ids`."""
+        """Clause ids by best cosine of the clause record or one of its segments, among the 4k
+        nearest records (inside `doc_ids` if given): an exact search over the catalogue's copy
+        of the vectors (vectors.py)."""
         if doc_ids is not None and not doc_ids:
             return []
-        cat = self.catalogue
-        n = max(1, min(k * 4, self.store.count()))
-        best: dict[str, float] = {}
-        for meta, dist in self.store.query(query_vec.tolist(), n, doc_ids):
-            info = cat.docs.get(str(meta.get("resqa_doc")))
-            cid = str(meta.get("clause_id"))
-            if info is None or meta.get("doc_hash") != info.content_hash or cid not in cat.clauses:
-                continue
-            best[cid] = max(best.get(cid, -1.0), 1.0 - dist)
-        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+        vectors = self.catalogue.vectors
+        return [] if vectors is None else vectors.search(query_vec, max(1, k * 4), k, doc_ids)
 
     def segment_vectors(self, clause) -> np.ndarray | None:
         """Embeddings of a clause's segments, in order (None for single-segment clauses)."""
-        if len(clause.segments) < 2:
-            return None
-        got = self.store.segment_embeddings(clause, self.catalogue.docs[clause.doc_id].content_hash)
-        return None if got is None else np.asarray(got, dtype=np.float32)
+        vectors = self.catalogue.vectors
+        return None if vectors is None else vectors.segments(clause)
 
     def info(self) -> dict[str, Any]:
         cat = self.catalogue

@@ -240,8 +240,9 @@ class Ingester:
         if batch:
             e, r = self._write_records(batch)
             embedded, reused = embedded + e, reused + r
-        self.store.switch(parsed, records_of)
+        # the words first: a reader that sees the new versions copies the vocabulary with them
         self._add_vocabulary([c for _, clauses in parsed for c in clauses])
+        self.store.switch(parsed, records_of)
         return embedded, reused, sum(len(c) for _, c in parsed)
 
     def _write_records(self, batch: list[Record]) -> tuple[int, int]:

@@ -11,8 +11,10 @@ References are matched by `key`, which ignores how they are punctuated or zero-p
 from __future__ import annotations
 
 import bisect
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 # An identifier: letters and digits, joined by - / . (with a capital letter and a digit
 # somewhere: "L1221-19", "GA-2021-89-RES-09", "COVID-19", but not "21h", "89ème" or "2.2"), or
@@ -133,3 +135,21 @@ class Haystack:
             out.append(self._labels[bisect.bisect_right(self._starts, i) - 1])
             i = self._text.find(k, i + 1)
         return list(dict.fromkeys(out))
+
+    def save(self, path: Path) -> None:
+        """Labels (tuples of strings) and the keyed text, for catalogue.py's disk cache."""
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "labels.json").write_text(json.dumps(self._labels, ensure_ascii=False), encoding="utf-8")
+        (path / "text.txt").write_text(self._text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Haystack:
+        labels = [tuple(x) if isinstance(x, list) else x
+                  for x in json.loads((path / "labels.json").read_text(encoding="utf-8"))]
+        text = (path / "text.txt").read_text(encoding="utf-8")
+        hay = cls.__new__(cls)
+        hay._labels, hay._text = labels, text
+        hay._starts = [0] + [m.end() for m in re.finditer("\x1f", text)]
+        if len(hay._starts) != max(len(labels), 1):
+            raise ValueError(f"{path}: {len(labels)} labels for {len(hay._starts)} texts")
+        return hay

@@ -317,14 +317,15 @@ class HybridRetriever:
             words, names = question_words(anchor.lexical), frozenset(written_as_names(anchor.lexical))
         return words, tuple(w for w in words if w in names)
 
-    def _align(self, words: list[str], wvecs: np.ndarray, lexical_text: str, lexical: LexicalIndex | None) -> _Terms:
+    @staticmethod
+    def _align(words: list[str], wvecs: np.ndarray, lexical_text: str, cat: Catalogue) -> _Terms:
         """Term alignment (align.py): the corpus words the question's words translate to, what
         they add to the lexical query, and which question words the documents show no trace of."""
-        alignment = align_terms(self.index.store, words, wvecs) if words else {}
+        alignment = align_terms(cat.words, words, wvecs) if words and cat.words is not None else {}
         own_tokens = set(tokens_for_query(lexical_text))
         return _Terms(own_tokens=own_tokens, extra=_extra_tokens(alignment, own_tokens),
                       aligned={w: cw for w, (cw, _conf) in alignment.items()},
-                      unmatched=_unmatched(words, alignment, lexical))
+                      unmatched=_unmatched(words, alignment, cat.lexical))
 
     def _documents(self, question: str, extra: dict[str, float], doc_ids: set[str] | None,
                    cat: Catalogue) -> tuple[dict[str, float], set[str]]:
@@ -382,7 +383,7 @@ class HybridRetriever:
         t1 = time.perf_counter()
         words, names = self._lexical_words(query, anchor)
         vecs, wvecs = self._embed(query.queries, words)
-        terms = self._align(words, wvecs, anchor.lexical, cat.lexical)
+        terms = self._align(words, wvecs, anchor.lexical, cat)
         t2 = time.perf_counter()
         runs, doc_scores, allowed = self._runs(query, anchor, vecs, terms, doc_ids, k, cat)
         fused = fuse(runs)

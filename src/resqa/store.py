@@ -280,22 +280,26 @@ class Store:
                 return
             offset += page
 
-    def query(self, vector: list[float], n: int, doc_ids: set[str] | None) -> list[tuple[dict[str, Any], float]]:
-        """(metadata, cosine distance) of the n nearest records, inside `doc_ids` if given."""
-        where = {"resqa_doc": {"$in": sorted(doc_ids)}} if doc_ids is not None else None
-        with chroma_errors("searching"):
-            got = self._clauses.query(query_embeddings=[vector], n_results=n, where=where,
-                                      include=["metadatas", "distances"])
-        return [(meta or {}, float(dist))
-                for meta, dist in zip((got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0])]
+    def all_vectors(self) -> Iterator[tuple[list[str], Any]]:
+        """Every record's (ids, vectors), in pages; vectors.VectorTable keeps the visible ones."""
+        yield from self._pages(self._clauses, "reading vectors")
 
-    def segment_embeddings(self, clause: Clause, content_hash: str) -> list[Any] | None:
-        """The stored vectors of a clause's segments, in order (None when one is missing)."""
-        ids = [f"{clause.clause_id}#{content_hash[:12]}:s{i}" for i in range(len(clause.segments))]
-        with chroma_errors("reading segment vectors"):
-            got = self._clauses.get(ids=ids, include=["embeddings"])
-        by_id = dict(zip(got["ids"], got["embeddings"]))
-        return [by_id[i] for i in ids] if len(by_id) == len(ids) else None
+    def all_word_vectors(self) -> Iterator[tuple[list[str], Any]]:
+        """Every vocabulary word's (ids, vectors), in pages (vectors.WordTable)."""
+        yield from self._pages(self._vocab, "reading the vocabulary")
+
+    @staticmethod
+    def _pages(collection: Any, what: str, page: int = 5000) -> Iterator[tuple[list[str], Any]]:
+        offset = 0
+        while True:
+            with chroma_errors(what):
+                got = collection.get(include=["embeddings"], limit=page, offset=offset)
+            ids = got["ids"]
+            if ids:
+                yield ids, got["embeddings"]
+            if len(ids) < page:
+                return
+            offset += page
 
     def vectors_of(self, ehashes: list[str]) -> dict[str, list[float]]:
         """{embedded-text hash: vector} of the records already stored with those texts."""
@@ -309,18 +313,8 @@ class Store:
         return vectors
 
     # ------------------------------------------------------------------ vocabulary
-    def vocabulary_size(self) -> int:
-        with chroma_errors("counting vocabulary"):
-            return self._count("vocab", self._vocab)
-
     def vocabulary(self) -> list[str]:
         return self._vocab.get(include=[])["ids"]
-
-    def nearest_words(self, vectors: list[list[float]], n: int) -> tuple[list[list[str]], list[list[float]]]:
-        """For each vector, the ids and cosine distances of its n nearest vocabulary words."""
-        with chroma_errors("aligning terms"):
-            got = self._vocab.query(query_embeddings=vectors, n_results=n, include=["distances"])
-        return got["ids"], got["distances"]
 
     def add_words(self, words: list[str], embed: Callable[[list[str]], Any]) -> None:
         """Store the vectors of the words not yet known, embedding them with `embed` in batches."""
