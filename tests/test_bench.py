@@ -42,3 +42,25 @@ def test_bench_on_a_corpus_reports_every_measure(tmp_path):
     assert [r["concurrency"] for r in out["load_corpus"]] == [1, 2]
     assert json.loads((tmp_path / "out" / "bench.json").read_text())["corpus"]["queries"] == str(queries)
     assert "corpus" in bench.summary(out)
+
+
+def test_a_kept_baseline_is_loaded_not_rebuilt(tmp_path, pipe, monkeypatch):
+    """bench --keep keeps the default pipeline's index too: at the full library it took 585 s to
+    build, every run. A kept one answers as the one that was built."""
+    from llama_index.core import VectorStoreIndex
+
+    from resqa.load import load_paths
+    from resqa.tools import baseline
+
+    docs = load_paths([bench.ROOT / "seeds"]).documents
+    built = baseline.build(docs, pipe.embedder, keep=tmp_path / "b")
+    q = "What does the resolution urge member countries to do?"
+    want = [(n.node.node_id, round(n.score, 6)) for n in built.retriever.retrieve(q)]
+
+    def refuse(*_a, **_k):
+        raise AssertionError("rebuilt although kept")
+
+    monkeypatch.setattr(VectorStoreIndex, "from_documents", refuse)
+    kept = baseline.build(docs, pipe.embedder, keep=tmp_path / "b")
+    assert [(n.node.node_id, round(n.score, 6)) for n in kept.retriever.retrieve(q)] == want
+    assert (kept.build_s, kept.chunks) == (built.build_s, built.chunks)

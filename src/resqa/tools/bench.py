@@ -177,7 +177,7 @@ def phase_serve(spec: dict[str, Any]) -> dict[str, Any]:
     out["profile_ms"] = _profile(pipe, queries)
     if spec.get("baseline"):
         out.update(_baseline(pipe, _corpus(spec["size"], root, spec.get("distinct"), spec.get("corpus")), queries,
-                             spec.get("repeats", 3)))
+                             spec.get("repeats", 3), Path(spec["baseline_keep"]) if spec.get("baseline_keep") else None))
     if spec.get("load"):
         out["load"] = _load(pipe, queries, spec.get("load"))
     return out
@@ -216,10 +216,10 @@ def _profile(pipe, queries) -> dict[str, float]:
     return out
 
 
-def _baseline(pipe, docs, queries, repeats: int) -> dict[str, Any]:
+def _baseline(pipe, docs, queries, repeats: int, keep: Path | None = None) -> dict[str, Any]:
     from resqa.tools import baseline
 
-    retriever, build_s, chunks = baseline.build(docs, pipe.embedder)
+    retriever, build_s, chunks = baseline.build(docs, pipe.embedder, keep=keep)
     p50s, p95s = [], []
     for _ in range(repeats):
         lat = []
@@ -321,6 +321,7 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
                 (work / f"build-{size}.json").write_text(json.dumps(built))
             log(f"[bench] {size}: {built['clauses']} clauses in {built['ingest_s']:.1f} s; serving …")
             served = _child("serve", {**spec, "baseline": n <= baseline_max or size == "corpus",
+                                      "baseline_keep": str(work / f"baseline-{size}") if keep is not None else None,
                                       "load": list(load_levels) if size in ("seed", "corpus") else None})
             if "load" in served:
                 results["load" if size == "seed" else "load_corpus"] = served.pop("load")
