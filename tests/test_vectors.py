@@ -125,3 +125,45 @@ def test_a_cache_without_vectors_is_completed_from_the_store(index_copy, pipe):
     fixed = Pipeline(Settings(index_dir=index_copy))
     assert (index_copy / "cache" / cache / "vectors.npy").exists()
     assert fixed.ask(QUESTIONS[0]).to_json()["citations"] == pipe.ask(QUESTIONS[0]).to_json()["citations"]
+
+
+def test_a_corpus_words_query_vector_is_the_one_a_question_would_get(pipe):
+    table = pipe.index.catalogue.query_words
+    assert len(table) == len(pipe.index.catalogue.words) > 50
+    words = table.words[::25]
+    # equal up to float32 rounding: Chroma hands some vectors back 1e-8 off what it was given
+    assert np.allclose(np.stack([table.vector(w) for w in words]), pipe.embedder.embed_queries(words), atol=1e-6)
+
+
+def test_only_the_question_and_words_outside_the_corpus_are_embedded(pipe, monkeypatch):
+    corpus = pipe.index.catalogue.query_words
+    pipe.retriever.clear_cache()
+    calls: list[list[str]] = []
+    real = pipe.embedder.embed_queries
+    monkeypatch.setattr(pipe.embedder, "embed_queries", lambda texts: calls.append(list(texts)) or real(texts))
+    q = f"{corpus.words[10]} {corpus.words[20]} zorblax"
+    pipe.search(q)
+    assert calls == [[q, "zorblax"]]
+
+
+def test_an_index_without_query_words_answers_the_same_and_ingest_fills_them(index_copy, pipe):
+    """An index written before the query side existed: its words are embedded when asked, and
+    the next ingest (even with nothing new) fills the query side in."""
+    import shutil
+
+    _client(index_copy).delete_collection("resqa_vocab_queries")
+    shutil.rmtree(index_copy / "cache")  # its cache predates the query side too
+    old = Pipeline(Settings(index_dir=index_copy))
+    assert len(old.index.catalogue.query_words) == 0
+    want = [h.clause.clause_id for h in pipe.search(QUESTIONS[1]).hits]
+    assert [h.clause.clause_id for h in old.search(QUESTIONS[1]).hits] == want
+    old.ingest([old.settings.seeds_dir])
+    assert len(old.index.catalogue.query_words) == len(pipe.index.catalogue.query_words)
+    assert [h.clause.clause_id for h in old.search(QUESTIONS[1]).hits] == want
+
+
+def _client(index):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(index / "chroma"), settings=ChromaSettings(anonymized_telemetry=False))

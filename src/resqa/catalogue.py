@@ -42,17 +42,19 @@ class Catalogue:
     by_doc: dict[str, list[str]] = field(default_factory=dict, repr=False)  # clause ids of each document, in order
     vectors: VectorTable | None = field(default=None, repr=False)
     words: WordTable | None = field(default=None, repr=False)
+    query_words: WordTable | None = field(default=None, repr=False)
     cache: Path | None = field(default=None, repr=False)  # the generation's cache folder (load, _cached)
     _built: dict[str, Any] = field(default_factory=dict, repr=False)  # derived on first use (_derived)
     _lock: Any = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def of(cls, generation: str, docs: dict[str, DocInfo], clauses: list[Clause],
-           lexical: LexicalIndex, vectors: VectorTable, words: WordTable, cache: Path | None = None) -> Catalogue:
+           lexical: LexicalIndex, vectors: VectorTable, words: tuple[WordTable, WordTable],
+           cache: Path | None = None) -> Catalogue:
         by_doc: dict[str, list[str]] = {}
         for c in sorted(clauses, key=lambda c: (c.doc_id, c.position)):
             by_doc.setdefault(c.doc_id, []).append(c.clause_id)
-        return cls(generation, docs, {c.clause_id: c for c in clauses}, lexical, by_doc, vectors, words, cache)
+        return cls(generation, docs, {c.clause_id: c for c in clauses}, lexical, by_doc, vectors, *words, cache)
 
     # ------------------------------------------------------------------ queries
     def select(self, doc_ids: set[str] | None = None, where: dict[str, list[str]] | None = None) -> set[str] | None:
@@ -154,8 +156,9 @@ def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalog
         try:
             clauses = [clause_from_dict(c) for c in json.loads((cache / "clauses.json").read_text(encoding="utf-8"))]
             by_id = {c.clause_id: c for c in clauses}
-            vectors, words = VectorTable.load(cache, by_id, dim), WordTable.load(cache, dim)
-            if vectors is not None and words is not None:
+            vectors = VectorTable.load(cache, by_id, dim)
+            words = WordTable.load(cache, dim), WordTable.load(cache, dim, "query_words")
+            if vectors is not None and None not in words:
                 return Catalogue.of(gen, docs, clauses, LexicalIndex.load(cache / "lexical"), vectors, words, cache)
         except (OSError, ValueError, TypeError, KeyError):
             pass
@@ -163,7 +166,7 @@ def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalog
     lexical = LexicalIndex.build([c.clause_id for c in clauses],
                                  [tokens_for_clause(c.text, c.language, clause_parser.gloss(c)) for c in clauses])
     vectors = VectorTable.from_store(store, {c.clause_id: c for c in clauses}, docs, dim)
-    words = WordTable.from_store(store, dim)
+    words = WordTable.from_store(store, dim), WordTable.from_store(store, dim, "query")
     _save(cache, clauses, lexical, vectors, words)
     return Catalogue.of(gen, docs, clauses, lexical, vectors, words, cache)
 
@@ -179,7 +182,8 @@ def _visible_clauses(store, docs: dict[str, DocInfo]) -> list[Clause]:
     return out
 
 
-def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex, vectors: VectorTable, words: WordTable) -> None:
+def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex, vectors: VectorTable,
+          words: tuple[WordTable, WordTable]) -> None:
     """Write one generation's cache (atomically: a temporary folder renamed, replacing an
     incomplete one) and drop the others."""
     try:
@@ -189,8 +193,8 @@ def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex, vectors: Ve
         (tmp / "clauses.json").write_text(json.dumps([asdict(c) for c in clauses], ensure_ascii=False),
                                           encoding="utf-8")
         lexical.save(tmp / "lexical")
-        vectors.save(tmp)
-        words.save(tmp)
+        for table in (vectors, *words):
+            table.save(tmp)
         if cache.exists():  # one an earlier version wrote without vectors, or a torn one
             aside = cache.with_name(cache.name + f".old{os.getpid()}")
             cache.rename(aside)

@@ -5,6 +5,7 @@ dense search over the store. Writing goes through ingest.py under the writer loc
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import time
 from collections.abc import Iterable
@@ -122,6 +123,11 @@ class ClauseIndex:
             self._ingester = Ingester(self.store, self.embedder)
         with contextlib.nullcontext() if locked else self.writer_lock():
             report = self._ingester.ingest(docs, prune_sources, progress)
+        if self._ingester.filled_words:  # this generation's cached words lack the query side: copy again
+            with self._lock:
+                if self.catalogue.cache is not None:
+                    shutil.rmtree(self.catalogue.cache, ignore_errors=True)
+                self.catalogue = Catalogue()
         self.refresh(force=True)
         return report
 

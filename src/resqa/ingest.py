@@ -177,12 +177,14 @@ class Ingester:
         self.store = store
         self.embedder = embedder
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()  # embedded-text hash -> vector
+        self.filled_words = 0  # query-side vocabulary the last ingest filled in (store.fill_query_words)
 
     def ingest(self, documents: Iterable[Document], prune_sources: Iterable[Path] = (),
                progress: Progress | None = None) -> IngestReport:
         """Add new and changed documents, drop those removed from `prune_sources` folders. The
         caller holds the writer lock."""
         registry = self.store.read_registry()
+        self.filled_words = self.store.fill_query_words(self.embedder.embed_queries)
         docs, notes = distinct_ids(list(documents), registry)
         stats: dict[str, Any] = {"documents": 0, "clauses": 0, "embedded": 0, "reused": 0, "removed": 0,
                                  "notes": tuple(notes)}
@@ -271,9 +273,10 @@ class Ingester:
             self._vectors.popitem(last=False)
 
     def _add_vocabulary(self, clauses: list[Clause]) -> None:
-        """Embed the corpus words not yet known (shared in Chroma, used by align.py)."""
+        """Embed the corpus words not yet known, as passages and as queries (shared in Chroma,
+        used by align.py)."""
         from resqa.lexical import vocabulary_words
 
         words = sorted({w for c in clauses for w in vocabulary_words(c.text)})
         if words:
-            self.store.add_words(words, self.embedder.embed_passages)
+            self.store.add_words(words, self.embedder.embed_passages, self.embedder.embed_queries)

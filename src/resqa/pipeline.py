@@ -21,7 +21,9 @@ class Pipeline:
         from resqa.embed import get_embedder
         from resqa.index import ClauseIndex
         from resqa.retrieve import HybridRetriever
+        from resqa.vectors import one_blas_thread
 
+        one_blas_thread()
         self.settings = settings
         self.embedder = get_embedder(settings.embedder, settings)
         _ = self.embedder.dim  # a server embedder is asked here: an absent one is exit 5, not a damaged index

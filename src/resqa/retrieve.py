@@ -31,9 +31,7 @@ that contextual query; a self-contained question barely does.
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -41,7 +39,7 @@ import numpy as np
 
 from resqa import references
 from resqa.abstain import Evidence
-from resqa.align import align_terms
+from resqa.align import WordVectors, align_terms
 from resqa.catalogue import Catalogue
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
@@ -262,37 +260,14 @@ def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set
     return Anchor(text, docs, clauses, mentioned)
 
 
-WORD_CACHE_SIZE = 50_000
-
-
 class HybridRetriever:
     def __init__(self, index: ClauseIndex, embedder: Embedder) -> None:
         self.index = index
         self.embedder = embedder
-        # Question words recur across staff questions; their vectors (for term alignment) are
-        # kept in a bounded LRU so a busy page embeds mostly the questions themselves.
-        self._words: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._words_lock = threading.Lock()
+        self.words = WordVectors(embedder)  # question words' vectors, for term alignment
 
     def clear_cache(self) -> None:
-        with self._words_lock:
-            self._words.clear()
-
-    def _embed(self, queries: list[str], words: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        with self._words_lock:
-            known = {w: self._words[w] for w in words if w in self._words}
-            for w in known:
-                self._words.move_to_end(w)
-        todo = [w for w in dict.fromkeys(words) if w not in known]
-        vecs = self.embedder.embed_queries(queries + todo)
-        fresh = dict(zip(todo, vecs[len(queries):]))
-        with self._words_lock:
-            for w, v in fresh.items():
-                self._words[w] = v
-            while len(self._words) > WORD_CACHE_SIZE:
-                self._words.popitem(last=False)
-        wvecs = np.stack([known.get(w, fresh.get(w)) for w in words]) if words else np.zeros((0, self.embedder.dim))
-        return vecs[:len(queries)], wvecs
+        self.words.clear()
 
     @staticmethod
     def _scope(query: Query, doc_ids: set[str] | None, cat: Catalogue) -> tuple[Anchor, set[str] | None]:
@@ -382,7 +357,7 @@ class HybridRetriever:
         anchor, doc_ids = self._scope(query, doc_ids, cat)
         t1 = time.perf_counter()
         words, names = self._lexical_words(query, anchor)
-        vecs, wvecs = self._embed(query.queries, words)
+        vecs, wvecs = self.words.embed(query.queries, words, cat.query_words)
         terms = self._align(words, wvecs, anchor.lexical, cat)
         t2 = time.perf_counter()
         runs, doc_scores, allowed = self._runs(query, anchor, vecs, terms, doc_ids, k, cat)

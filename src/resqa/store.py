@@ -2,16 +2,14 @@
 
 Layout in Chroma (embedded `PersistentClient`, or `HttpClient` for a shared server):
 - `<name>_clauses`: one record per clause (embedded with its gloss) and one per quotable segment
-  of a multi-segment clause, written through llama-index's ChromaVectorStore. Each record carries
-  the content hash of its document version. The collection's metadata is the index manifest:
-  embedder, dimension, parser version.
-- `<name>_documents`: the registry, one record per document: its current content hash, title,
-  source and metadata. A document's new clauses are written first, then its registry record is
-  switched to the new hash in one write, then the old clauses are deleted. Readers only see
-  clauses whose hash matches the registry, so a crash at any point leaves every document either
-  wholly old or wholly new, and the next ingest finishes the job. The registry's metadata holds
-  the change stamp that a writer bumps after every switch.
-- `<name>_vocab`: one vector per corpus word, for term alignment (align.py).
+  of a multi-segment clause, written through llama-index's ChromaVectorStore, each with the content
+  hash of its document version. Its metadata is the index manifest (embedder, dimension, parser).
+- `<name>_documents`: the registry, one record per document (content hash, title, source,
+  metadata). New clauses are written first, then the registry record is switched to the new hash
+  in one write, then the old clauses are deleted; readers see only clauses whose hash matches, so
+  a crash leaves every document wholly old or wholly new. Its metadata holds the change stamp.
+- `<name>_vocab`: one vector per corpus word, for term alignment (align.py); `<name>_vocab_queries`:
+  the same words embedded as queries (align.WordVectors). Readers search copies (vectors.py).
 """
 
 from __future__ import annotations
@@ -74,7 +72,7 @@ def drop(settings: Settings) -> None:
     if settings.chroma_url:
         with chroma_errors("dropping the index"):
             client = http_client(settings.chroma_url)
-            for suffix in ("_clauses", "_documents", "_vocab"):
+            for suffix in ("_clauses", "_documents", "_vocab", "_vocab_queries"):
                 with contextlib.suppress(Exception):
                     client.delete_collection(settings.collection + suffix)
         owned: tuple[str, ...] = ("cache",)
@@ -121,10 +119,9 @@ class Connection:
         return self.client
 
     def _persistent_client(self, path: Path) -> Any:
-        # chromadb shares one System per path within a process, and that System's vector segment
-        # does not see records another process adds later (queries silently miss them; reading
-        # their vectors fails). Each index gets a System of its own, renewed in refresh() when
-        # another writer changed the store.
+        # chromadb shares one System per path within a process, and that System does not see
+        # records another process adds later (reading their vectors fails). Each index gets a
+        # System of its own, renewed in refresh() when another writer changed the store.
         import chromadb
         from chromadb.api.shared_system_client import SharedSystemClient
         from chromadb.config import Settings as ChromaSettings
@@ -151,9 +148,8 @@ class Connection:
         return False
 
     def retire(self, old: Any) -> None:
-        """A replaced System holds the whole vector index in memory (hundreds of MB at 50k
-        clauses), so it is stopped, but only RETIRE_AFTER_S later: a query that another thread
-        started on it a moment ago may still be running."""
+        """A replaced System holds its vector index in memory: stop it RETIRE_AFTER_S later (a
+        read that another thread started on it may still be running)."""
         if old is not None:
             self.retired.append((time.monotonic(), old))
         self.stop_retired()
@@ -221,6 +217,9 @@ class Store:
         self._vocab = client.get_or_create_collection(
             f"{name}_vocab", embedding_function=None, metadata={"resqa_schema": SCHEMA},
             configuration={"hnsw": {"space": "cosine"}})
+        self._vocab_queries = client.get_or_create_collection(
+            f"{name}_vocab_queries", embedding_function=None, metadata={"resqa_schema": SCHEMA},
+            configuration={"hnsw": {"space": "cosine"}})
         found = {k: (self._clauses.metadata or {}).get(k) for k in self.manifest}
         if found != self.manifest:
             diff = ", ".join(f"{k}: index has {found[k]!r}, resqa uses {v!r}"
@@ -246,9 +245,7 @@ class Store:
         return self._seen_stamp
 
     def _count(self, name: str, collection: Any) -> int:
-        """A collection's record count, asked of Chroma once per stamp: every search asks for it
-        (3 to 4 calls of ~1-3 ms each), and it changes only when a writer writes, which bumps the
-        stamp that refresh reads before each search (this store's own writes clear it)."""
+        """A collection's record count, asked of Chroma once per stamp (a writer bumps it)."""
         stamp, kept = self._seen_stamp, self._counts.get(name)
         if stamp is not None and kept is not None and kept[0] == stamp:
             return kept[1]
@@ -284,9 +281,10 @@ class Store:
         """Every record's (ids, vectors), in pages; vectors.VectorTable keeps the visible ones."""
         yield from self._pages(self._clauses, "reading vectors")
 
-    def all_word_vectors(self) -> Iterator[tuple[list[str], Any]]:
-        """Every vocabulary word's (ids, vectors), in pages (vectors.WordTable)."""
-        yield from self._pages(self._vocab, "reading the vocabulary")
+    def all_word_vectors(self, side: str = "passage") -> Iterator[tuple[list[str], Any]]:
+        """Every vocabulary word's (ids, vectors), in pages (vectors.WordTable): embedded as
+        passages (what alignment searches) or as queries (what a question's word would get)."""
+        yield from self._pages(self._vocab if side == "passage" else self._vocab_queries, "reading the vocabulary")
 
     @staticmethod
     def _pages(collection: Any, what: str, page: int = 5000) -> Iterator[tuple[list[str], Any]]:
@@ -316,17 +314,31 @@ class Store:
     def vocabulary(self) -> list[str]:
         return self._vocab.get(include=[])["ids"]
 
-    def add_words(self, words: list[str], embed: Callable[[list[str]], Any]) -> None:
-        """Store the vectors of the words not yet known, embedding them with `embed` in batches."""
+    def add_words(self, words: list[str], passages: Callable[[list[str]], Any],
+                  queries: Callable[[list[str]], Any]) -> None:
+        """Store the vectors of the words not yet known, embedded as passages and as queries."""
         with chroma_errors("writing vocabulary"):
-            known = set()
-            for i in range(0, len(words), 500):
-                known |= set(self._vocab.get(ids=words[i:i + 500], include=[])["ids"])
-            new = [w for w in words if w not in known]
-            for i in range(0, len(new), 256):
-                batch = new[i:i + 256]
-                self._vocab.add(ids=batch, embeddings=embed(batch).tolist())
-                self._counts.clear()
+            self._add_words(self._vocab, words, passages)
+            self._add_words(self._vocab_queries, words, queries)
+
+    def fill_query_words(self, queries: Callable[[list[str]], Any]) -> int:
+        """Embed as queries the words an index written before that side existed lacks; how many."""
+        with chroma_errors("writing vocabulary"):
+            if self._vocab_queries.count() >= self._vocab.count():
+                return 0
+            before = self._vocab_queries.count()
+            self._add_words(self._vocab_queries, self.vocabulary(), queries)
+            return self._vocab_queries.count() - before
+
+    def _add_words(self, collection: Any, words: list[str], embed: Callable[[list[str]], Any]) -> None:
+        known: set[str] = set()
+        for i in range(0, len(words), 500):
+            known |= set(collection.get(ids=words[i:i + 500], include=[])["ids"])
+        new = [w for w in words if w not in known]
+        for i in range(0, len(new), 256):
+            batch = new[i:i + 256]
+            collection.add(ids=batch, embeddings=embed(batch).tolist())
+            self._counts.clear()
 
     # ------------------------------------------------------------------ writing records
     def max_batch(self, cap: int) -> int:

@@ -25,11 +25,22 @@ import numpy as np
 from resqa.model import Clause, DocInfo
 
 
+def one_blas_thread() -> None:
+    """Keep numpy's BLAS to one thread in this process. The embedder's engine already uses every
+    core for each question; OpenBLAS's own threads, which spin for a while after each product,
+    took the cores from it: on the library slice a warm ask took 110 ms with two BLAS threads
+    and 24 ms with one (the products here are one question against a few MB: one thread is
+    enough). Called once when a pipeline is wired (pipeline.py)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+
+
 def _unit(rows: np.ndarray) -> np.ndarray:
     """Rows scaled to length 1 (Chroma's cosine space compares directions)."""
     m = np.asarray(rows, dtype=np.float32)
-    if m.ndim != 2 or not len(m):
-        return m.reshape(len(m), -1).astype(np.float32)
+    if not m.size:
+        return m
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return (m / np.where(norms == 0, 1.0, norms)).astype(np.float32)
 
@@ -151,33 +162,41 @@ class VectorTable:
 
 
 class WordTable:
-    """The corpus vocabulary's vectors (align.py), unit length."""
+    """Corpus words' vectors: embedded as passages, unit length (what align.py searches), or as
+    queries, exactly as the embedder returned them (what a question's word would get)."""
 
-    def __init__(self, words: list[str], matrix: np.ndarray) -> None:
+    def __init__(self, words: list[str], matrix: np.ndarray, name: str = "words") -> None:
         self.words = words
         self.matrix = matrix
+        self.name = name
+        self.row_of = {w: i for i, w in enumerate(words)}
 
     def __len__(self) -> int:
         return len(self.words)
 
     @classmethod
-    def from_store(cls, store, dim: int) -> WordTable:
+    def from_store(cls, store, dim: int, side: str = "passage") -> WordTable:
         words: list[str] = []
         rows: list[np.ndarray] = []
-        for ids, embeddings in store.all_word_vectors():
+        for ids, embeddings in store.all_word_vectors(side):
             words.extend(ids)
             rows.extend(embeddings)
         order = sorted(range(len(words)), key=words.__getitem__)
-        matrix = _unit(np.stack([rows[i] for i in order])) if words else np.zeros((0, dim), dtype=np.float32)
-        return cls([words[i] for i in order], matrix)
+        matrix = np.asarray([rows[i] for i in order], dtype=np.float32).reshape(len(order), dim)
+        return cls([words[i] for i in order], _unit(matrix) if side == "passage" else matrix,
+                   "words" if side == "passage" else "query_words")
 
     @classmethod
-    def load(cls, folder: Path, dim: int) -> WordTable | None:
-        got = _load_npy(folder, "words", dim)
-        return None if got is None else cls(got[1], got[0])
+    def load(cls, folder: Path, dim: int, name: str = "words") -> WordTable | None:
+        got = _load_npy(folder, name, dim)
+        return None if got is None else cls(got[1], got[0], name)
 
     def save(self, folder: Path) -> None:
-        _save_npy(folder, "words", np.asarray(self.matrix), self.words)
+        _save_npy(folder, self.name, np.asarray(self.matrix), self.words)
+
+    def vector(self, word: str) -> np.ndarray | None:
+        row = self.row_of.get(word)
+        return None if row is None else np.array(self.matrix[row], dtype=np.float32)
 
     def nearest(self, vectors: np.ndarray, n: int) -> list[tuple[list[str], list[float]]]:
         """For each vector, its n nearest words and their cosines, nearest first."""
