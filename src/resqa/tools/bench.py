@@ -312,11 +312,12 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
                             queries=str(Path(queries).resolve()) if queries else
                             str(ROOT / "eval" / "library" / "cases.jsonl"))
                 results["corpus"] = {"paths": spec["corpus"], "queries": spec["queries"]}
-            if keep is not None and (work / f"index-{size}" / "chroma").exists():
+            if keep is not None and (work / f"build-{size}.json").exists() and (work / f"index-{size}" / "chroma").exists():
                 log(f"[bench] {size}: reusing the index in {spec['index']}")
                 built = json.loads((work / f"build-{size}.json").read_text())
             else:
                 log(f"[bench] {size}: building …")
+                shutil.rmtree(work / f"index-{size}", ignore_errors=True)  # a build cut short starts again
                 built = _child("build", spec)
                 (work / f"build-{size}.json").write_text(json.dumps(built))
             log(f"[bench] {size}: {built['clauses']} clauses in {built['ingest_s']:.1f} s; serving …")
