@@ -220,7 +220,9 @@ def test_a_failing_server_is_a_backend_error(tmp_path, mode, needle):
         fake.mode = mode
         t0 = time.monotonic()
         with pytest.raises(BackendError) as err:
-            pipe.ask("Quel est le rôle des plateformes numériques ?")
+            # words the seeds lack, so the question is embedded with them (one vector too few of
+            # one text would be none at all, which the client reports in its own words)
+            pipe.ask("Quel est le rôle des plateformes numériques zorblax quuxbaz ?")
     assert needle in str(err.value) and KEY not in str(err.value)
     assert time.monotonic() - t0 < 15
     assert err.value.exit_code == 5
