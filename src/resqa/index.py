@@ -1,6 +1,7 @@
 """The index as the pipeline sees it: the store (store.py, the only module that talks to
 chromadb), the current catalogue (catalogue.py, a frozen snapshot that a refresh replaces) and
-dense search over the store. Writing goes through ingest.py under the writer lock."""
+dense search over the catalogue's copy of the vectors (vectors.py). Writing goes through ingest.py
+under the writer lock."""
 
 from __future__ import annotations
 
