@@ -64,3 +64,16 @@ def test_a_kept_baseline_is_loaded_not_rebuilt(tmp_path, pipe, monkeypatch):
     kept = baseline.build(docs, pipe.embedder, keep=tmp_path / "b")
     assert [(n.node.node_id, round(n.score, 6)) for n in kept.retriever.retrieve(q)] == want
     assert (kept.build_s, kept.chunks) == (built.build_s, built.chunks)
+
+
+def test_a_docs_size_is_that_many_short_documents_beside_the_seeds():
+    """`--sizes 10000docs`: a wide library (issue 19's cold start at 10,000 documents)."""
+    from resqa.clauses import parse
+    from resqa.load import load_paths
+
+    seeds = list(load_paths([bench.ROOT / "seeds"]).documents)
+    docs = bench._corpus("40docs", bench.ROOT, None)
+    assert len(docs) == len(seeds) + 40 and len({d.doc_id for d in docs}) == len(docs)
+    short = docs[len(seeds):]
+    assert all(1 <= len(parse(d)) <= 8 for d in short)
+    assert bench._clause_count("40docs") == 200 and bench._clause_count("1000") == 1000

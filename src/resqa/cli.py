@@ -261,7 +261,7 @@ def _at_least_one(value: str) -> int:
 
 def _bench_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--sizes", default="seed,1000", help="seed and/or synthetic clause counts, comma-separated "
-                    "(e.g. seed,1000,10000,50000); with --corpus, seed unless given")
+                    "(e.g. seed,1000,10000,50000; 10000docs: 10,000 short documents); with --corpus, seed unless given")
     sp.add_argument("--corpus", nargs="+", default=None, metavar="PATH",
                     help="also a real library (files, folders or .jsonl): ingest, ask, load and cold start on it")
     sp.add_argument("--queries", default=None, metavar="JSONL",

@@ -89,7 +89,18 @@ def _corpus(size: str, root: Path, distinct: int | None, corpus: list[str] | Non
     seeds = list(load_paths([root / "seeds"]).documents)
     if size == "seed":
         return seeds
+    if size.endswith("docs"):  # that many short documents: a wide library
+        return seeds + synthetic_documents(0, root, distinct=distinct or 1000, n_docs=_doc_count(size))
     return seeds + synthetic_documents(int(size), root, distinct=distinct)
+
+
+def _doc_count(size: str) -> int:
+    return int(size.removesuffix("docs"))
+
+
+def _clause_count(size: str) -> int:
+    """About: a short document parses into some 5 clauses."""
+    return 5 * _doc_count(size) if size.endswith("docs") else int(size)
 
 
 # ---------------------------------------------------------------------- child-process phases
@@ -304,7 +315,7 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
         "date": time.strftime("%Y-%m-%d %H:%M"), "repeats": repeats, "sizes": {}}
     try:
         for size in sizes + (["corpus"] if corpus else []):
-            n = 0 if size in ("seed", "corpus") else int(size)
+            n = 0 if size in ("seed", "corpus") else _clause_count(size)
             spec = {"root": str(ROOT), "size": size, "index": str(work / f"index-{size}"), "repeats": repeats,
                     "distinct": distinct if n > distinct else None, "throughput": n <= distinct or size == "corpus"}
             if size == "corpus":

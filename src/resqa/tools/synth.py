@@ -58,8 +58,10 @@ def _body(rng: random.Random, pool: list[str]) -> str:
     return body[0].lower() + body[1:] if body[:1].isupper() and body[1:2].islower() else body
 
 
-def synthetic_documents(n_clauses: int, root: Path, seed: int = 7, distinct: int | None = None) -> list[Document]:
-    """Resolution-shaped documents holding at least `n_clauses` parsed clauses.
+def synthetic_documents(n_clauses: int, root: Path, seed: int = 7, distinct: int | None = None,
+                        n_docs: int | None = None) -> list[Document]:
+    """Resolution-shaped documents holding at least `n_clauses` parsed clauses; or, with `n_docs`,
+    that many short documents (one preambular and one operative paragraph each: a wide library).
 
     Clause bodies come from a deterministic sequence of (keyword, sentence) pairs; with `distinct`
     set, the sequence cycles through that many distinct clauses (boilerplate recurs across an
@@ -77,13 +79,13 @@ def synthetic_documents(n_clauses: int, root: Path, seed: int = 7, distinct: int
     subjects = [rng.choice(pool).split(",")[0][:90] for _ in range(max(50, cycle // 4))]
     docs: list[Document] = []
     total = k = used = 0
-    while total < n_clauses:
+    while len(docs) < n_docs if n_docs else total < n_clauses:
         k += 1
         code, org = rng.choice(_ORGS)
         year = rng.randint(1995, 2025)
         session = year - 1932
         ref = f"{code}-{year}-{session}-RES-{k:05d}"
-        n_pre, n_op = rng.randint(2, 7), rng.randint(2, 5)
+        n_pre, n_op = (1, 1) if n_docs else (rng.randint(2, 7), rng.randint(2, 5))
         subject = subjects[rng.randrange(len(subjects))]
         # One session, one place and date: the opening recurs across a session's resolutions.
         where = random.Random(f"{org}-{year}")
