@@ -195,6 +195,19 @@ def test_question_language(question, lang):
     assert language.detect(question) == lang
 
 
+@pytest.mark.parametrize("question, words", [
+    ("ماذا قرر مجلس الأمن بشأن جائحة كوفيد-19؟", ["قرر", "مجلس", "الأمن", "بشأن", "جائحة", "كوفيد"]),
+    ("Какие меры принял Совет Безопасности?", ["меры", "принял", "совет", "безопасности"]),
+    ("What measures did the Council take against piracy?", ["measures", "council", "take", "against", "piracy"]),
+])
+def test_a_questions_function_words_are_dropped_in_every_language_of_the_library(question, words):
+    """"ماذا" (what) and "какие" (which) were content words: matched everywhere, they kept a
+    question about a topic no text holds from being refused (abstain.nothing_matched)."""
+    from resqa.lexical import question_words
+
+    assert question_words(question) == words
+
+
 # ------------------------------------------------------------------ a small library, end to end
 CYPRUS = """Resolution 186 (1964)
 of 4 March 1964

@@ -23,7 +23,7 @@ from typing import Any
 
 from resqa import clauses as clause_parser
 from resqa import references
-from resqa.config import PARSER_VERSION
+from resqa.config import DERIVED_VERSION, PARSER_VERSION
 from resqa.documents import DocumentIndex
 from resqa.errors import IndexDamagedError
 from resqa.lexical import LexicalIndex, tokens_for_clause
@@ -145,7 +145,7 @@ class Catalogue:
 
 def generation_of(docs: dict[str, DocInfo]) -> str:
     key = "\n".join(f"{d}:{i.content_hash}" for d, i in sorted(docs.items()))
-    return hashlib.sha1(f"{PARSER_VERSION}\n{key}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{PARSER_VERSION}/{DERIVED_VERSION}\n{key}".encode()).hexdigest()[:16]
 
 
 def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalogue:

@@ -25,7 +25,8 @@ def stopwords(lang: str) -> frozenset[str]:
 
 @cache
 def all_stopwords() -> frozenset[str]:
-    return frozenset().union(*(stopwords(lang) for lang in SUPPORTED))
+    """Every language's function words: those the language guesser weighs and the others."""
+    return frozenset().union(*(stopwords(lang) for lang in _data()["stopwords"]))
 
 
 @cache
