@@ -253,6 +253,21 @@ def test_a_resolution_named_however_written_is_searched_inside(library, question
     assert all(c.clause.doc_id == "S/RES/186 (1964)" for c in ans.citations)
 
 
+@pytest.mark.parametrize("question", [
+    "What has the Security Council said about human rights and freedom?",
+    "¿Qué dijo el Consejo sobre los derechos humanos y la libertad?",
+])
+def test_a_question_naming_the_council_is_asked_of_the_councils_texts(library, question):
+    """The Declaration (the General Assembly's) speaks of rights and freedom; a question that
+    names the Council is asked of the Council's resolutions, and of documents of no known body."""
+    from resqa.query import as_query
+
+    hits = library.retriever.search(as_query(question)).hits
+    assert hits and all(h.clause.doc_id.startswith("S/RES/") for h in hits)
+    everywhere = library.retriever.search(as_query("What has been said about human rights and freedom?")).hits
+    assert any(not h.clause.doc_id.startswith("S/RES/") for h in everywhere)
+
+
 def test_a_resolution_the_library_does_not_hold_is_refused(library):
     ans = library.ask("What does resolution 187 recommend?")
     assert not ans.answerable and "does not hold resolution 187" in ans.text

@@ -10,10 +10,12 @@ answer's wording (answer.py, retrieve.py) read the words from here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from resqa import data
+from resqa import data, language
+from resqa.clean import fold
 
 CLAUSE_KINDS = ("preamble", "operative")
 
@@ -82,3 +84,13 @@ def body_name(body: str | None, lang: str) -> str | None:
     """How an answer in `lang` calls the body ("le Conseil de sécurité"); None if unknown."""
     names = lexicon()["bodies"].get(body or "", {}).get("names", {})
     return names.get(lang) or names.get("en")
+
+
+def bodies_asked(question: str, bodies: Iterable[str]) -> set[str] | None:
+    """The bodies among `bodies` that the question names by their kind ("the Council", "el
+    Consejo de Seguridad", "совет"); None when it names none. A kind the question names that
+    no body of `bodies` is of says nothing (None), so a library without such bodies is unscoped."""
+    words = set(language.words(question))
+    kinds = [kind for kind, names in lexicon()["asked"].items() if words & {fold(n) for n in names}]
+    named = {b for b in bodies if any(kind.lower() in b.lower().split() for kind in kinds)}
+    return named or None

@@ -44,7 +44,7 @@ from resqa.catalogue import Catalogue
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, question_words, tokens_for_query
-from resqa.lexicon import match_keyword
+from resqa.lexicon import bodies_asked, match_keyword
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
@@ -73,6 +73,17 @@ def _label_stems(label: str) -> frozenset[str]:
 
 
 Ranked = list[tuple[str, float]]  # (clause id, score), best first
+
+
+def _of_bodies_asked(question: str, cat: Catalogue) -> set[str] | None:
+    """The documents of the bodies the question names by kind ("the Council", lexicon.bodies_asked),
+    and those whose body is unknown; None (all) when it names none or every body is of that kind."""
+    body = {d: str(i.metadata.get("body") or "") for d, i in cat.docs.items()}
+    bodies = set(body.values()) - {""}
+    named = bodies_asked(question, bodies)
+    if not named or named == bodies:
+        return None
+    return {d for d, b in body.items() if b in named or not b}
 
 
 class Run(NamedTuple):
@@ -280,7 +291,9 @@ class HybridRetriever:
             prev = query.history[-1]
             named = _anchor(prev, references.find(prev), set(references.resolutions(prev)), cat).documents
             anchor = Anchor(anchor.lexical, named, anchor.clauses, anchor.mentioned)
-        return anchor, (anchor.documents if anchor.documents and doc_ids is None else doc_ids)
+        if anchor.documents and doc_ids is None:
+            return anchor, anchor.documents
+        return anchor, _of_bodies_asked(query.text, cat) if doc_ids is None else doc_ids
 
     @staticmethod
     def _lexical_words(query: Query, anchor: Anchor) -> tuple[list[str], tuple[str, ...]]:
