@@ -18,6 +18,7 @@ import os
 import shutil
 import threading
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,14 @@ class Catalogue:
             return doc_ids
         chosen = {d for d, info in self.docs.items() if matches(info.language, info.metadata, where)}
         return chosen if doc_ids is None else chosen & doc_ids
+
+    @cached_property
+    def by_body(self) -> dict[str, set[str]]:
+        """Document ids by the body they speak for ("" when unknown); once per catalogue."""
+        out: dict[str, set[str]] = {}
+        for d, info in self.docs.items():
+            out.setdefault(str(info.metadata.get("body") or ""), set()).add(d)
+        return out
 
     def clause_ids_of(self, doc_ids: set[str]) -> set[str]:
         return {c for d in doc_ids for c in self.by_doc.get(d, [])}

@@ -86,11 +86,20 @@ def body_name(body: str | None, lang: str) -> str | None:
     return names.get(lang) or names.get("en")
 
 
+@cache
+def _kinds_asked() -> dict[str, frozenset[str]]:
+    """[asked] of lexicon.toml: a kind of body ("council") -> the folded words that name it."""
+    return {kind.lower(): frozenset(fold(n) for n in names) for kind, names in lexicon()["asked"].items()}
+
+
 def bodies_asked(question: str, bodies: Iterable[str]) -> set[str] | None:
     """The bodies among `bodies` that the question names by their kind ("the Council", "el
     Consejo de Seguridad", "совет"); None when it names none. A kind the question names that
-    no body of `bodies` is of says nothing (None), so a library without such bodies is unscoped."""
+    no body of `bodies` is of says nothing (None), so a library without such bodies is unscoped.
+    `bodies` is only read when the question names a kind."""
     words = set(language.words(question))
-    kinds = [kind for kind, names in lexicon()["asked"].items() if words & {fold(n) for n in names}]
-    named = {b for b in bodies if any(kind.lower() in b.lower().split() for kind in kinds)}
+    kinds = [kind for kind, names in _kinds_asked().items() if words & names]
+    if not kinds:
+        return None
+    named = {b for b in bodies if any(kind in b.lower().split() for kind in kinds)}
     return named or None

@@ -78,12 +78,12 @@ Ranked = list[tuple[str, float]]  # (clause id, score), best first
 def _of_bodies_asked(question: str, cat: Catalogue) -> set[str] | None:
     """The documents of the bodies the question names by kind ("the Council", lexicon.bodies_asked),
     and those whose body is unknown; None (all) when it names none or every body is of that kind."""
-    body = {d: str(i.metadata.get("body") or "") for d, i in cat.docs.items()}
-    bodies = set(body.values()) - {""}
+    by_body = cat.by_body
+    bodies = set(by_body) - {""}
     named = bodies_asked(question, bodies)
     if not named or named == bodies:
         return None
-    return {d for d, b in body.items() if b in named or not b}
+    return set().union(by_body.get("", set()), *(by_body[b] for b in named))
 
 
 class Run(NamedTuple):
