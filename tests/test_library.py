@@ -319,6 +319,30 @@ def test_a_clause_whose_opening_verb_the_question_uses_gains_the_label_weight(li
     assert with_label[op2] == pytest.approx(without[op2])
 
 
+def test_an_operative_clause_inherits_the_names_its_preamble_writes_at_a_lower_weight(library, monkeypatch):
+    """"Calls upon the parties" is about the States the preamble names: an operative clause
+    matches a name of its document's preamble (at INHERITED_WEIGHT of its own words); a
+    preambular clause does not inherit, and a preamble's opening keyword in capitals is no name."""
+    from resqa import retrieve
+    from resqa.catalogue import _clause_tokens
+    from resqa.clauses import parse
+    from resqa.lexical import context_token
+
+    clauses = parse(_doc("The Security Council,\n\nNOTING with concern the hostilities between the Netherlands "
+                         "and Indonesia,\n\n1. Calls upon the parties to cease hostilities forthwith;\n"))
+    tokens = dict(zip((c.clause_id.rsplit("/", 1)[1] for c in clauses), _clause_tokens(clauses)))
+    assert {context_token("netherland"), context_token("indonesia")} <= set(tokens["op-1"])
+    assert not any(t.startswith(context_token("")) for t in tokens["pre-1"])
+    assert context_token("note") not in tokens["op-1"]
+
+    q = "How long is the peace-keeping force stationed in Cyprus?"  # op-3 does not say "Cyprus"; the preamble does
+    op3 = "S/RES/186 (1964)/op-3"
+    inherited = {h.clause.clause_id: h.lexical for h in library.search(q).hits}
+    monkeypatch.setattr(retrieve, "INHERITED_WEIGHT", 0.0)
+    own_only = {h.clause.clause_id: h.lexical for h in library.search(q).hits}
+    assert inherited[op3] > own_only.get(op3, 0.0)
+
+
 @pytest.mark.parametrize("question, key", [
     ("What does resolution 242 say?", " resolution 242 "),
     ("What does S/RES/242 (1967) say?", " s res 242 1967 "),

@@ -27,8 +27,9 @@ from resqa import references
 from resqa.config import DERIVED_VERSION, PARSER_VERSION
 from resqa.documents import DocumentIndex
 from resqa.errors import IndexDamagedError
-from resqa.lexical import LexicalIndex, tokens_for_clause
+from resqa.lexical import LexicalIndex, context_token, tokens_for_clause
 from resqa.model import Clause, DocInfo, clause_from_dict
+from resqa.query import written_as_names
 from resqa.vectors import VectorTable, WordTable
 
 
@@ -172,12 +173,30 @@ def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalog
         except (OSError, ValueError, TypeError, KeyError):
             pass
     clauses = _visible_clauses(store, docs)
-    lexical = LexicalIndex.build([c.clause_id for c in clauses],
-                                 [tokens_for_clause(c.text, c.language, clause_parser.gloss(c)) for c in clauses])
+    lexical = LexicalIndex.build([c.clause_id for c in clauses], _clause_tokens(clauses))
     vectors = VectorTable.from_store(store, {c.clause_id: c for c in clauses}, docs, dim)
     words = WordTable.from_store(store, dim), WordTable.from_store(store, dim, "query")
     _save(cache, clauses, lexical, vectors, words)
     return Catalogue.of(gen, docs, clauses, lexical, vectors, words, cache)
+
+
+def _clause_tokens(clauses: list[Clause]) -> list[list[str]]:
+    """Each clause's BM25 tokens: its text and gloss; an operative clause's also, as context
+    tokens (lexical.context_token), the names its document's preamble writes: "Calls upon the
+    parties" is about the Netherlands and Indonesia that the preamble names."""
+    names: dict[str, set[str]] = {}
+    for c in clauses:
+        if c.kind == "preamble":  # its opening keyword ("RAPPELANT", in capitals) is no name
+            text = c.text[len(c.label):] if c.label and c.text.startswith(c.label) else c.text
+            names.setdefault(c.doc_id, set()).update(written_as_names(text, c.language))
+    out = []
+    for c in clauses:
+        toks = tokens_for_clause(c.text, c.language, clause_parser.gloss(c))
+        if c.kind == "operative" and names.get(c.doc_id):
+            inherited = tokens_for_clause(" ".join(sorted(names[c.doc_id])), c.language)
+            toks += [context_token(t) for t in dict.fromkeys(inherited)]
+        out.append(toks)
+    return out
 
 
 def _visible_clauses(store, docs: dict[str, DocInfo]) -> list[Clause]:

@@ -11,7 +11,7 @@ MAX_HISTORY_CHARS = 10 * MAX_QUESTION_CHARS  # earlier questions, all together
 PARSER_VERSION = "6"  # bump when what is indexed for a clause changes (text, segments, gloss)
 # bump when what a reader derives from the store changes (lexical tokens, stop words): the
 # catalogue's disk cache is rebuilt from the store, no re-ingest needed (catalogue.generation_of)
-DERIVED_VERSION = "2"
+DERIVED_VERSION = "3"
 DEFAULT_INDEX_DIR = ".resqa/index"
 DEFAULT_SEEDS_DIR = "seeds"
 

@@ -87,6 +87,12 @@ def tokens_for_query(text: str) -> list[str]:
     return out
 
 
+def context_token(token: str) -> str:
+    """A token a clause holds from its context (its document's preamble), not its own words:
+    kept apart so that a question's word matches it at a weight of its own (retrieve.INHERITED_WEIGHT)."""
+    return "\u2192" + token
+
+
 class LexicalIndex:
     """BM25 over an ordered list of clause ids; saved as bm25s arrays plus ids.json."""
 
@@ -129,12 +135,15 @@ class LexicalIndex:
         return self._bm25 is not None and token in self._bm25.vocab_dict
 
     def search(self, query_tokens: list[str], k: int, allowed: set[str] | None = None,
-               extra_tokens: dict[str, float] | None = None) -> tuple[list[tuple[str, float]], float]:
+               extra_tokens: dict[str, float] | None = None,
+               context_tokens: dict[str, float] | None = None) -> tuple[list[tuple[str, float]], float]:
         """(top-k clause ids by BM25, best first; the best score an aligned word would give at
         full weight). Each of `extra_tokens` (aligned translations) counts with its weight, a plain
         query token with 1. The second figure lets the caller scale scores so that a down-weighted
-        aligned word never counts as much as a word of the question itself (retrieve.fuse)."""
+        aligned word never counts as much as a word of the question itself (retrieve.fuse).
+        `context_tokens` count with their weight too, and do not enter that second figure."""
         extra = {t: w for t, w in (extra_tokens or {}).items() if w > 0}
+        context = {t: w for t, w in (context_tokens or {}).items() if w > 0}
         if not self.ids or not (query_tokens or extra) or self._bm25 is None:
             return [], 0.0
         mask = None
@@ -153,6 +162,12 @@ class LexicalIndex:
                 got = np.where(mask, got, 0.0)
             full = max(full, float(got.max()))
             scores += w * got
+        by_weight = {}
+        for t, w in context.items():
+            if t in self._bm25.vocab_dict:
+                by_weight.setdefault(w, []).append(t)
+        for w, toks in by_weight.items():
+            scores += w * np.asarray(self._bm25.get_scores(toks), dtype=np.float32)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, len(self.ids))

@@ -20,6 +20,9 @@ Addressing a clause by its place ("operative paragraph 2", "le dernier considér
 addresses.py) adds ADDRESS_WEIGHT to that clause in each resolution searched. A follow-up that
 names no resolution ("And what does it ask of the Secretary-General?") is asked of the ones the
 previous question named. A clause whose opening verb the question uses gets LABEL_WEIGHT.
+An operative clause also holds, apart, the names its document's preamble writes ("Calls upon the
+parties": the parties the preamble names; catalogue._clause_tokens); a question word matches
+them at INHERITED_WEIGHT of a word of the clause's own.
 The search also reports which of the question's content words the documents show no trace of:
 no indexed clause (or gloss), in scope or not, contains them, and no corpus word is aligned to them
 with MATCH_CONFIDENCE (abstain.py refuses a question none of whose words is matched).
@@ -43,7 +46,7 @@ from resqa.align import WordVectors, align_terms
 from resqa.catalogue import Catalogue
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
-from resqa.lexical import LexicalIndex, question_words, tokens_for_query
+from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
 from resqa.lexicon import bodies_asked, match_keyword
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
@@ -55,6 +58,7 @@ from resqa.tuning import (
     DOC_POOL,
     DOC_WEIGHT,
     EXTRA_WEIGHT,
+    INHERITED_WEIGHT,
     LABEL_WEIGHT,
     MATCH_CONFIDENCE,
     MIN_OPENING_WORDS,
@@ -340,9 +344,11 @@ class HybridRetriever:
         """The BM25 ranking and its scale (Run.lexical_scale), the best documents' clauses joined."""
         if not lexical:
             return [], 0.0
-        lex, scale = lexical.search(tokens_for_query(text), pool, allowed, extra_tokens=extra)
+        own = tokens_for_query(text)
+        context = {context_token(t): INHERITED_WEIGHT * w for t, w in [*((t, 1.0) for t in own), *extra.items()]}
+        lex, scale = lexical.search(own, pool, allowed, extra_tokens=extra, context_tokens=context)
         if top_allowed is not None:
-            lex = _merge(lex, lexical.search(tokens_for_query(text), pool, top_allowed, extra_tokens=extra)[0])
+            lex = _merge(lex, lexical.search(own, pool, top_allowed, extra_tokens=extra, context_tokens=context)[0])
         return lex, scale
 
     def _runs(self, query: Query, anchor: Anchor, vecs: np.ndarray, terms: _Terms, doc_ids: set[str] | None,
