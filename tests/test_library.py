@@ -128,6 +128,19 @@ def test_numbered_paragraphs_are_never_merged_and_an_adverb_does_not_make_preamb
     assert cl[-1].kind == "adoption" and "13 votes to none" in cl[-1].text
 
 
+def test_a_preambular_participle_phrase_is_its_label_whole():
+    """"Having studied", not "Having": the label says which clause it is, in the citation too."""
+    text = ("Resolution 768 (1992) of 30 July 1992\n\nThe Security Council,\n\n"
+            "Having studied the report of the Secretary-General,\n\n"
+            "Having also considered the letter of the Government of Lebanon,\n\n"
+            "Having been apprised of the situation,\n\n"
+            "Responding to the request of the Government of Lebanon,\n\n"
+            "Deploring the loss of life,\n\n"
+            "1. Decides to extend the mandate of the Force;\n")
+    labels = [lab for cid, lab in _shape(parse(_doc(text, "S/RES/768 (1992)"))) if cid.startswith("pre-")]
+    assert labels == ["Having studied", "Having also considered", "Having been apprised", "Responding to", "Deploring"]
+
+
 def test_numbered_items_under_resolves_carry_its_label():
     cl = parse(_doc(RESOLVES, "S/RES/70 (1949)"))
     ops = [c for c in cl if c.kind == "operative"]

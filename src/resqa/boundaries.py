@@ -66,7 +66,10 @@ class Start:
 
 
 _ARABIC_NUMBER = re.compile(r"(\d{1,3})[.,]\s+")
-_PARTICIPLE = re.compile(r"(?:Having\s+)?[A-Z][a-z]+(?:ing|ed)\b")
+# "Deploring", "Convinced"; "Having" with its participle ("Having studied", "Having also
+# considered", "Having been apprised", "Having taken note", "Having in mind").
+_PARTICIPLE = re.compile(r"Having(?:\s+(?:also|further|duly))?\s+(?:in\s+mind|(?:been|taken)\s+[a-z]+|[a-z]+)"
+                         r"|[A-Z][a-z]+(?:ing|ed)\b")
 
 
 @dataclass(frozen=True)
