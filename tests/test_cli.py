@@ -16,7 +16,7 @@ def test_ask_json(seed_index_dir):
     r = run("ask", "What does the resolution urge member countries to do?", "--json", index=seed_index_dir)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert set(out) >= {"question", "answerable", "answer", "citations", "related", "timings_ms"}
+    assert set(out) >= {"question", "answerable", "answer", "citations", "related", "also", "timings_ms"}
     c = out["citations"][0]
     assert set(c) >= {"n", "document", "clause", "kind", "label", "quote", "text", "verified"}
     assert c["clause"] == f"{DOC}/op-2" and c["verified"] and c["quote"] in c["text"]

@@ -94,7 +94,7 @@ def test_every_quote_is_an_exact_span_of_the_clause_the_index_holds(small):
     seen = 0
     for question, _doc in QUESTIONS:
         ans = small.ask(question)
-        for c in (*ans.citations, *ans.related):
+        for c in (*ans.citations, *ans.related, *ans.also):
             held = small.clause(c.clause.clause_id)
             assert held is not None and c.quote and c.quote in held.text, (question, c.clause.clause_id, c.quote)
             assert c.clause.text == held.text

@@ -300,7 +300,29 @@ def test_a_count_the_resolution_gives_is_answered(library):
 def test_a_near_empty_opening_is_never_cited(library):
     for q in ("What did the Security Council do?", "Which body adopted resolution 165?"):
         ans = library.ask(q)
-        assert all(c.clause.kind != "opening" for c in (*ans.citations, *ans.related))
+        assert all(c.clause.kind != "opening" for c in (*ans.citations, *ans.related, *ans.also))
+
+
+def test_a_runner_up_scored_close_is_shown_as_may_also_answer(library, monkeypatch):
+    """The best clause not cited, when its score is within ALSO_RATIO of the best, is shown apart
+    from the citations ("May also answer"), quoted and verified, in the answer's Markdown and JSON."""
+    from resqa import answer as answer_module
+    from resqa.render import answer_to_markdown
+
+    q = "What does resolution 186 recommend about the peace-keeping force?"
+    monkeypatch.setattr(answer_module, "ALSO_RATIO", 0.0)  # any runner-up is close enough
+    ans = library.ask(q)
+    assert ans.answerable and len(ans.also) == 1
+    also = ans.also[0]
+    assert also.verified and also.quote in also.clause.text
+    assert also.clause.clause_id not in {c.clause.clause_id for c in ans.citations}
+    assert ans.also_heading.startswith("May also answer") and ans.to_json()["also"][0]["clause"] == also.clause.clause_id
+    md = answer_to_markdown(ans)
+    assert "May also answer" in md and md.index("May also answer") > md.index("[1]")
+    monkeypatch.setattr(answer_module, "ALSO_RATIO", 1.01)  # none is: nothing is shown
+    ans = library.ask(q)
+    assert ans.answerable and ans.also == () and ans.also_heading == ""
+    assert "May also answer" not in answer_to_markdown(ans)
 
 
 def test_a_question_naming_two_resolutions_cites_each(library):

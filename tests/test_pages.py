@@ -121,3 +121,20 @@ def test_ask_about_this_resolution_scopes_the_question(at, ids):
     # every citation links to its clause in the Library
     targets = [pl.proto.query_string for pl in at.get("page_link")]
     assert targets and all("clause=" in t and "doc=" in t for t in targets)
+
+
+def test_a_runner_up_is_shown_apart_under_may_also_answer_with_its_link(at, monkeypatch):
+    from urllib.parse import urlencode
+
+    from resqa import answer as answer_module
+
+    monkeypatch.setattr(answer_module, "ALSO_RATIO", 0.0)  # any runner-up is close enough
+    at.chat_input[0].set_value("What does the Council demand of Iraq?").run()
+    assert not at.exception
+    answer = at.session_state["turns"][-1].answer
+    assert answer.answerable and answer.also
+    assert any("May also answer" in m.value for m in at.markdown), [m.value for m in at.markdown]
+    assert at.divider
+    also = answer.also[0].clause.clause_id
+    targets = [pl.proto.query_string for pl in at.get("page_link")]
+    assert any(urlencode({"clause": also}) in t for t in targets), targets

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from resqa.errors import InputError, ResqaError
+from resqa.model import Citation
 from resqa.page import facet_filters, load_pipeline, rows, settings
 from resqa.render import KIND_NAMES, answer_body_markdown, citation_markdown, conversation_to_markdown, md_escape
 from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, filter_rows, history_of, record_feedback
@@ -67,6 +68,17 @@ if scope:
 
 
 # ------------------------------------------------------------------ chat
+def show_citation(c: Citation, numbered: bool) -> None:
+    if not c.verified:
+        return
+    kind = c.clause.kind
+    color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
+    st.badge(KIND_NAMES.get(kind, kind.capitalize()), color=color)
+    st.markdown(citation_markdown(c, with_number=numbered))
+    st.page_link("views/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",
+                 query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
+
+
 def show_answer(i: int, turn: Turn) -> None:
     ans = turn.answer
     for notice in ans.notices:
@@ -76,15 +88,12 @@ def show_answer(i: int, turn: Turn) -> None:
     else:
         st.markdown(answer_body_markdown(ans))
     for c in ans.citations if ans.answerable else ans.related:
-        if not c.verified:
-            continue
-        kind = c.clause.kind
-        color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
-        label = KIND_NAMES.get(kind, kind.capitalize())
-        st.badge(label, color=color)
-        st.markdown(citation_markdown(c, with_number=ans.answerable))
-        st.page_link("views/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",
-                     query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
+        show_citation(c, numbered=ans.answerable)
+    if ans.also:  # a runner-up, apart: a rule, then its own heading, and no number
+        st.divider()
+        st.markdown(f"**{md_escape(ans.also_heading)}**")
+    for c in ans.also:
+        show_citation(c, numbered=False)
     cols = st.columns(len(FEEDBACK_KINDS))
     for col, kind in zip(cols, FEEDBACK_KINDS, strict=True):
         if col.button(kind, key=f"fb-{i}-{kind}"):

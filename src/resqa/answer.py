@@ -25,6 +25,8 @@ from resqa.model import Answer, Citation, Clause, Hit
 from resqa.query import Query
 from resqa.retrieve import HybridRetriever, SearchResult
 from resqa.tuning import (
+    ALSO_MAX,
+    ALSO_RATIO,
     FIRST_SEGMENT_WORDS,
     MAX_CITATIONS,
     MIN_QUOTE_WORDS,
@@ -221,8 +223,19 @@ class ExtractiveAnswerer:
         if not citations:
             return self._refusal(query, res, abstain.Verdict(False, "no verifiable quote"))
         parts = [f"{self._frame(c.clause, query.language)} «{c.quote}» [{c.n}]" for c in citations]
+        also = self._also(res, chosen, len(citations))
+        t = templates().get(query.language) or templates()["en"]
         return Answer(question=query.text, language=query.language, answerable=True, text="\n\n".join(parts),
-                      citations=tuple(citations), reason=reason)
+                      citations=tuple(citations), reason=reason, also=also, also_heading=t["may_also"] if also else "")
+
+    def _also(self, res: SearchResult, chosen: list[Hit], cited: int) -> tuple[Citation, ...]:
+        """The runner-up: the best clauses not cited whose fused score is within ALSO_RATIO of the
+        best (at most ALSO_MAX), with verified quotes, so that the reader sees the clause that
+        answers even when the first one cited does not."""
+        top = res.hits[0].score if res.hits else 0.0
+        close = [h for h in res.hits if h not in chosen and top > 0 and h.score >= ALSO_RATIO * top][:ALSO_MAX]
+        found = [c for c in (self._citation(cited + i + 1, h, res) for i, h in enumerate(close)) if c]
+        return tuple(found)
 
     def _refusal(self, query: Query, res: SearchResult, verdict: abstain.Verdict) -> Answer:
         """The refusal its rule says (abstain.Verdict.says), in the question's language, with the

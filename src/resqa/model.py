@@ -103,6 +103,8 @@ class Answer:
     text: str  # markdown with [n] markers
     citations: tuple[Citation, ...] = ()
     related: tuple[Citation, ...] = ()
+    also: tuple[Citation, ...] = ()  # an answer's runner-up: a clause scored close to those cited
+    also_heading: str = ""  # what the answer calls it, in the question's language ("May also answer:")
     reason: str = ""  # why it refused, or what it rests on
     timings_ms: dict[str, float] = field(default_factory=dict)
     generator: str = "extractive"  # or the LLM that wrote the text ("openai-compatible:model")
@@ -119,6 +121,7 @@ class Answer:
             "document_title": self.citations[0].clause.doc_title if self.citations else None,
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
+            "also": [c.to_json() for c in self.also],
             "reason": self.reason,
             "generator": self.generator,
             "notices": list(self.notices),

@@ -41,6 +41,11 @@ def answer_to_text(answer: Answer) -> str:
         lines.append(f"    «{c.quote}»")
     for c in answer.related:
         lines.append(f"related: {c.clause.clause_id} ({c.clause.kind}) — {c.clause.text[:120]}…")
+    if answer.also:
+        lines.append(answer.also_heading)
+    for c in answer.also:
+        lines.append(f"    {c.clause.clause_id} ({c.clause.kind}, {c.clause.label or '-'})")
+        lines.append(f"    «{c.quote}»")
     return "\n".join(lines).rstrip()
 
 
@@ -86,6 +91,9 @@ def answer_to_markdown(answer: Answer, base_url: str | None = None) -> str:
         for c in answer.related:
             if c.verified:
                 parts.append(_quote_block(c, with_number=False, base_url=base_url))
+    if answer.also:
+        parts.append(f"*{md_escape(answer.also_heading)}*")
+        parts += [_quote_block(c, with_number=False, base_url=base_url) for c in answer.also if c.verified]
     return "\n\n".join(parts)
 
 

@@ -53,5 +53,10 @@ FIRST_SEGMENT_WORDS = 20  # ... and a quote of a clause's opening segment to thi
 SECOND_CITATION = 0.9  # a runner-up within 10% of the best clause's fused score is cited too;
 PLURAL_CITATION = 0.6  # ... within 40% when the question asks for two things. e74b486: seed
 # citation P/R 0.651/0.704 -> 0.781/0.816
+ALSO_RATIO = 0.8  # the best clause not cited is shown apart as "may also answer" when its fused score
+ALSO_MAX = 1  # is at least this share of the best one's (at most ALSO_MAX such clauses). 2026-12-06:
+# citations holding the answer, library 0.697 -> 0.743, blind 0.677 -> 0.710, held-out 0.735 -> 0.765,
+# seed main 0.888 (same); nothing else moves. 0.7 gave library 0.752 but showed a runner-up on 0.59 of
+# the answers where 0.8 shows one on 0.41: a new user found it "on every answer" (eval/library/README.md)
 QUOTE_OVERLAP_WEIGHT = 0.08  # a segment's share of the question's words, beside its dense cosine,
 # when choosing the segment to quote (99fdf3c, on the seed set's citations)

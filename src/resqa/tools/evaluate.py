@@ -9,7 +9,9 @@ their first clause).
 - MRR: 1/rank of the first gold clause in the top 8, 0 if none (answerable cases).
 - citation precision: |cited ∩ gold| / |cited| (0 if nothing cited); recall: |cited ∩ gold| / |gold|
   (answerable cases; clause ids, ALCE-style).
-- verbatim rate: share of all quotes shown (citations and related) that are spans of their
+- doc@1: the first citation is in a gold document. citations hold gold ("shown"): a gold clause
+  is among the citations or the runner-up shown as "may also answer" (answer.py `_also`).
+- verbatim rate: share of all quotes shown (citations, related and runner-ups) that are spans of their
   clause as stored in the index. Must be 1.
 - span precision / recall: characters of the quotes that fall inside the must-quote spans over
   all quoted characters / over all must-quote characters, located in their clauses
@@ -56,7 +58,7 @@ def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
         ans = pipe.ask(case.question, list(case.history))
         latency = (time.perf_counter() - t) * 1e3
         ranked = [h.clause.clause_id for h in pipe.search(case.question, k=8, history=list(case.history)).hits]
-        for c in (*ans.citations, *ans.related):
+        for c in (*ans.citations, *ans.related, *ans.also):
             quotes_total += 1
             src = lookup(c.clause.clause_id)
             quotes_ok += bool(src and verify_quote(c.quote, src.text))
@@ -72,7 +74,7 @@ def run_resqa(pipe, cases: list[Case]) -> dict[str, Any]:
             gold_docs = set(case.gold_docs) or {cl.doc_id for g in case.gold if (cl := lookup(g))}
             first_doc = ans.citations[0].clause.doc_id if ans.citations else None
             row.update(doc1=float(first_doc in gold_docs),
-                       shown=float(bool({c.clause.clause_id for c in ans.citations} & set(case.gold or ()))
+                       shown=float(bool({c.clause.clause_id for c in (*ans.citations, *ans.also)} & set(case.gold or ()))
                                    or (not case.gold and first_doc in gold_docs)))
             if case.gold_docs and not case.gold:  # document-level gold: compare the documents of clauses
                 gold = set(case.gold_docs)
