@@ -210,3 +210,39 @@ def test_a_replaced_chroma_system_is_stopped_after_its_grace_period(index_copy, 
     assert not first._running and reader.index.store.connection.retired == []
     ans = reader.ask(Q)  # the new System serves
     assert ans.answerable and ans.citations
+
+
+def test_a_fresh_process_takes_the_registry_from_its_copy_under_the_same_stamp(index_copy, monkeypatch):
+    """The registry copy (catalogue.RegistryCopy) spares a cold start the registry read, only
+    while the stamp it was taken under is current; a copy that the store disagrees with is
+    dropped for a full read, and a copy that is garbage is no copy."""
+    import json
+
+    import resqa.store as store_module
+
+    first = Pipeline(Settings(index_dir=index_copy))
+    copy = index_copy / "cache" / "registry-resqa.json"
+    assert json.loads(copy.read_text())["docs"]
+    expected = first.ask(Q).to_json()["citations"]
+    reads = []
+    real = store_module.Store.read_registry
+    monkeypatch.setattr(store_module.Store, "read_registry", lambda self: reads.append(1) or real(self))
+    assert Pipeline(Settings(index_dir=index_copy)).ask(Q).to_json()["citations"] == expected
+    assert reads == []  # same stamp: the copy served
+
+    inflated = json.loads(copy.read_text())
+    for d in inflated["docs"]:
+        d["records"] += 1000  # a copy claiming more records than the store holds
+    copy.write_text(json.dumps(inflated))
+    assert Pipeline(Settings(index_dir=index_copy)).ask(Q).to_json()["citations"] == expected
+    assert reads == [1]  # the check caught it and the registry was read in full, and copied again
+    assert json.loads(copy.read_text())["docs"] != inflated["docs"]
+
+    copy.write_text("{not json")
+    assert Pipeline(Settings(index_dir=index_copy)).ask(Q).to_json()["citations"] == expected
+    assert reads == [1, 1]
+
+    Pipeline(Settings(index_dir=index_copy)).index.store.bump_stamp()  # a writer's bump
+    reads.clear()
+    Pipeline(Settings(index_dir=index_copy))
+    assert reads == [1]  # another stamp: read in full

@@ -180,6 +180,39 @@ def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalog
     return Catalogue.of(gen, docs, clauses, lexical, vectors, words, cache)
 
 
+class RegistryCopy:
+    """The document registry as last read in full, on local disk beside the catalogues, under the
+    stamp it was read at (index.ClauseIndex._registry). Any fault reading it means no copy."""
+
+    PREFIX = "registry-"
+
+    def __init__(self, cache_root: Path, collection: str) -> None:
+        self.path = cache_root / f"{self.PREFIX}{collection}.json"
+
+    def read(self, stamp: str) -> dict[str, DocInfo] | None:
+        if not stamp:
+            return None  # an index no writer has stamped yet
+        try:
+            got = json.loads(self.path.read_text(encoding="utf-8"))
+            if got.get("stamp") != stamp or got.get("derived") != f"{PARSER_VERSION}/{DERIVED_VERSION}":
+                return None
+            return {d["doc_id"]: DocInfo(**d) for d in got["docs"]}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def write(self, stamp: str, docs: dict[str, DocInfo]) -> None:
+        if not stamp:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps({"stamp": stamp, "derived": f"{PARSER_VERSION}/{DERIVED_VERSION}",
+                                       "docs": [asdict(d) for d in docs.values()]}), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            pass  # a read-only cache folder: every start reads the registry in full
+
+
 def _clause_tokens(clauses: list[Clause]) -> list[list[str]]:
     """Each clause's BM25 tokens: its text and gloss; an operative clause's also, as context
     tokens (lexical.context_token), the names its document's preamble writes: "Calls upon the
@@ -230,7 +263,7 @@ def _save(cache: Path, clauses: list[Clause], lexical: LexicalIndex, vectors: Ve
         tmp.rename(cache)
         shutil.rmtree(tmp, ignore_errors=True)
         for old in cache.parent.iterdir():
-            if old.name != cache.name and not old.name.startswith(cache.name):
+            if old.name != cache.name and not old.name.startswith((cache.name, RegistryCopy.PREFIX)):
                 shutil.rmtree(old, ignore_errors=True)
     except OSError:
         pass  # a read-only cache folder costs a rebuild per start, not an error
