@@ -141,6 +141,18 @@ def test_library_rows_and_filters():
     assert filter_rows(rows, "nothing like this") == []
 
 
+def test_the_library_search_example_is_taken_from_the_library_and_finds_it():
+    """A new user tried the fixed example "242, or res 686 (1991)" on a library without them: 0 found."""
+    from resqa.ui import filter_rows, library_rows, search_example
+
+    rows = library_rows(_info_docs())
+    example = search_example(rows)
+    assert example == "e.g. 660, or S/RES/660 (1990)"  # the middle row
+    for typed in example.removeprefix("e.g. ").split(", or "):
+        assert filter_rows(rows, typed)
+    assert search_example([]) and "e.g." not in search_example([])
+
+
 def test_base_url_is_a_setting_read_from_env():
     from resqa.config import Settings
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from resqa.page import facet_filters, graph, load_pipeline, rows, settings
 from resqa.render import clause_anchor, doc_href, document_html, md_escape
-from resqa.ui import filter_rows
+from resqa.ui import filter_rows, search_example
 
 cfg = settings()
 pipe = load_pipeline()
@@ -19,7 +19,7 @@ names = {r["id"]: r["document"] for r in table}
 with st.sidebar:
     st.title("Library")
     st.markdown(f"**{len(table)} documents**")
-    text = st.text_input("Search ids and titles", placeholder="e.g. 242, or res 686 (1991)", key="lib-text")
+    text = st.text_input("Search ids and titles", placeholder=search_example(table), key="lib-text")
     filters = facet_filters(table, key="lib")
 
 doc_id = st.query_params.get("doc")

@@ -115,6 +115,16 @@ def library_facets(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {k: sorted({r[k] for r in rows if r[k] not in (None, "")}) for k in ("body", "year", "language")}
 
 
+def search_example(rows: list[dict[str, Any]]) -> str:
+    """The Library search box's example, taken from the library itself (a number out of a document
+    it holds, and that document), so that trying it finds something."""
+    if not rows:
+        return "a document's id or a word of its title"
+    doc = rows[len(rows) // 2]["document"]
+    number = re.search(r"\d+", doc)
+    return f"e.g. {number.group(0)}, or {doc}" if number else f"e.g. {doc}"
+
+
 def filter_rows(rows: list[dict[str, Any]], text: str = "", bodies: Iterable[str] = (),
                 years: tuple[int, int] | None = None, languages: Iterable[str] = ()) -> list[dict[str, Any]]:
     """The rows whose id, symbol or title contains every word of `text` (case- and punctuation-
