@@ -296,3 +296,19 @@ def test_a_segment_chromadb_cannot_replay_is_reported_as_damage_naming_the_rebui
     assert _broken_by_chroma(IndexDamagedError.exit_code, "resqa: an interrupted write left the index's vectors "
                              "unreadable (reading clauses) — rebuild it with `resqa ingest --rebuild`")
     assert not _broken_by_chroma(IndexDamagedError.exit_code, "resqa: the index disagrees with its registry")
+
+
+def test_a_long_lived_reader_rewrites_the_registry_copy_only_when_the_registry_changed(index_copy, monkeypatch):
+    from resqa.catalogue import RegistryCopy
+
+    writes = []
+    real = RegistryCopy.write
+    monkeypatch.setattr(RegistryCopy, "write", lambda self, stamp, docs: writes.append(stamp) or real(self, stamp, docs))
+    reader = Pipeline(Settings(index_dir=index_copy))
+    first = len(writes)
+    for _ in range(3):
+        reader.index.refresh(force=True)  # what the FULL_CHECK_S read does: the same registry
+    assert len(writes) == first
+    Pipeline(Settings(index_dir=index_copy)).index.store.bump_stamp()  # another writer's bump
+    reader.index.refresh()
+    assert len(writes) == first + 1

@@ -40,6 +40,7 @@ class ClauseIndex:
         self._full_check_at = 0.0
         self._ingester: Ingester | None = None
         self._registry_copy_used = False  # the last refresh took the registry from its disk copy
+        self._copy_written: tuple[str, str] | None = None  # (stamp, generation) of the copy this process wrote
         try:
             self.store = Store(settings, self.manifest, create=create)
             self.refresh()
@@ -57,6 +58,7 @@ class ClauseIndex:
             if not self._registry_copy_used:
                 raise
             self.catalogue = Catalogue()  # the copy may be what disagrees: read the registry itself
+            self._copy_written = None  # and write it anew
             self.refresh(force=True)
             catalogue_module.check(self.catalogue, self.store.count(), where)
 
@@ -108,7 +110,9 @@ class ClauseIndex:
         self._registry_copy_used = docs is not None
         if docs is None:
             docs = self.store.read_registry()
-            copy.write(stamp, docs)
+            if (stamp, catalogue_module.generation_of(docs)) != self._copy_written:
+                copy.write(stamp, docs)  # not on every FULL_CHECK_S read: only when it changed
+        self._copy_written = (stamp, catalogue_module.generation_of(docs))
         return docs
 
     # ------------------------------------------------------------------ reading
