@@ -391,3 +391,50 @@ def test_a_resolution_number_is_read_however_written(question, key):
 
     (ref,) = references.resolutions(question)
     assert references.key(ref) == key
+
+
+@pytest.mark.parametrize("text, years, months", [
+    ("What did the Council decide in 1990?", {1990}, set()),
+    ("Which 1973 resolution created a force?", {1973}, set()),
+    ("What did resolution 1990 (2011) decide?", {2011}, set()),  # a resolution's number is no year
+    ("resolutions 660 (1990) and 1991 (1990)", {1990}, set()),
+    ("¿Qué declaró el Consejo en abril de 1993?", {1993}, {(1993, 4)}),
+    ("Qu'a décidé le Conseil en mai 1988 ?", {1988}, {(1988, 5)}),
+    ("Что решил Совет в мае 1988 года?", {1988}, {(1988, 5)}),
+    ("Resolution 612 (1988) of 9 May 1988", {1988}, {(1988, 5)}),
+    ("12,000 troops for 1.5 years", set(), set()),
+])
+def test_the_years_and_months_a_text_writes(text, years, months):
+    from resqa import references
+
+    assert references.years(text) == years
+    assert references.months(text) == months
+
+
+def test_a_document_is_dated_by_its_metadata_its_id_or_its_header(library):
+    library.retriever.index.refresh()
+    cat = library.retriever.index.catalogue
+    assert cat.years["S/RES/186 (1964)"] == 1964 and cat.months["S/RES/186 (1964)"] == (1964, 3)
+    assert cat.months["S/RES/165 (1961)"] == (1961, 9)
+    assert "udhr-en" not in cat.years
+
+
+def test_a_year_the_question_writes_favours_that_years_documents(library, monkeypatch):
+    """"In 1961": the resolutions of 1961 gain YEAR_WEIGHT in the document stage (twice as much
+    with the month, "in September 1961"), whatever other years' texts say."""
+    from resqa import retrieve
+    from resqa.query import as_query
+
+    def doc_scores(question):
+        cat = library.retriever.index.catalogue
+        words = as_query(question).text
+        return library.retriever._documents(words, {}, None, cat)[0]
+
+    q = "What did the Security Council ask of the Secretary-General in 1961?"
+    qm = "What did the Security Council ask of the Secretary-General in September 1961?"
+    with_year, with_month = doc_scores(q), doc_scores(qm)
+    monkeypatch.setattr(retrieve, "YEAR_WEIGHT", 0.0)
+    without, without_month = doc_scores(q), doc_scores(qm)
+    assert with_year["S/RES/165 (1961)"] == pytest.approx(without["S/RES/165 (1961)"] + 1.0)
+    assert with_month["S/RES/165 (1961)"] == pytest.approx(without_month["S/RES/165 (1961)"] + 2.0)
+    assert all(with_year[d] == pytest.approx(without[d]) for d in without if d != "S/RES/165 (1961)")

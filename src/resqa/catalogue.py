@@ -76,6 +76,33 @@ class Catalogue:
             out.setdefault(str(info.metadata.get("body") or ""), set()).add(d)
         return out
 
+    @cached_property
+    def years(self) -> dict[str, int]:
+        """The year of each document that tells it: its metadata's "year", else the one year its
+        id and title write ("S/RES/660 (1990)", "AG-2019-RES-03"); once per catalogue."""
+        out: dict[str, int] = {}
+        for d, info in self.docs.items():
+            year = info.metadata.get("year")
+            if isinstance(year, int) or (isinstance(year, str) and year.strip().isdigit()):
+                out[d] = int(year)
+                continue
+            written = references.years(f"{d} {info.title}")
+            if len(written) == 1:
+                out[d] = written.pop()
+        return out
+
+    @cached_property
+    def months(self) -> dict[str, tuple[int, int]]:
+        """The (year, month) of each document whose header dates it ("Resolution 612 (1988) of
+        9 May 1988"); once per catalogue."""
+        out: dict[str, tuple[int, int]] = {}
+        for d in self.docs:
+            header = " ".join(c.text for c in self.clauses_of(d) if c.kind == "header")
+            written = references.months(header) if header else set()
+            if len(written) == 1:
+                out[d] = written.pop()
+        return out
+
     def clause_ids_of(self, doc_ids: set[str]) -> set[str]:
         return {c for d in doc_ids for c in self.by_doc.get(d, [])}
 

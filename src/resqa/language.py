@@ -34,6 +34,16 @@ def frame_words() -> frozenset[str]:
     return frozenset(fold(w) for w in _data()["frame"]["words"].split())
 
 
+@cache
+def months() -> dict[str, int]:
+    """Every language's month names, folded -> the month's number (1 for January)."""
+    out: dict[str, int] = {}
+    for names in _data()["months"].values():
+        for number, forms in enumerate(names, start=1):
+            out.update((fold(f), number) for f in forms.split("|"))
+    return out
+
+
 def followup_cues(lang: str) -> tuple[str, ...]:
     return tuple(_data()["followup"].get(lang, ()))
 

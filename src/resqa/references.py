@@ -11,10 +11,14 @@ References are matched by `key`, which ignores how they are punctuated or zero-p
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 import unicodedata
 from pathlib import Path
+
+from resqa import language
+from resqa.clean import fold
 
 # An identifier: letters and digits, joined by - / . (with a capital letter and a digit
 # somewhere: "L1221-19", "GA-2021-89-RES-09", "COVID-19", but not "21h", "89ème" or "2.2"), or
@@ -49,6 +53,34 @@ def resolutions(question: str) -> list[str]:
         out.append(m.group(0)[:m.end(1) - m.start(0)])
         out.extend(x.group(0) for x in _LISTED.finditer(m.group(2)))
     return list(dict.fromkeys(out))
+
+
+# A year as a question or a document's id or title writes it ("in 1990", "en mayo de 1988",
+# "S/RES/660 (1990)", "AG-2019-RES-03"): four digits from 1900 to 2099, not inside a longer number.
+_YEAR = re.compile(r"(?<![\d.,/])(19\d\d|20\d\d)(?![\d.,]\d)")
+
+
+def years(text: str) -> set[int]:
+    """The years a text writes, a resolution's number not counted ("resolution 1990 (2011)"
+    writes 2011)."""
+    numbers = []  # (start, end) of each resolution number named, the year after it left out
+    for m in _RESOLUTION.finditer(text):
+        named = [(m.start(1), m.group(1))] + [(m.start(2) + x.start(), x.group(0)) for x in _LISTED.finditer(m.group(2))]
+        for start, written in named:
+            numbers.append((start, start + len(written) - len(written.lstrip("0123456789"))))
+    return {int(m.group(1)) for m in _YEAR.finditer(text)
+            if not any(a <= m.start() < b for a, b in numbers)}
+
+
+@functools.cache
+def _month_year() -> re.Pattern[str]:
+    names = "|".join(sorted(map(re.escape, language.months()), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])({names})\s+(?:(?:de|del|of)\s+)?(19\d\d|20\d\d)(?!\d)")
+
+
+def months(text: str) -> set[tuple[int, int]]:
+    """The (year, month) pairs a text writes: "16 April 1993", "en mayo de 1988", "в мае 1988 года"."""
+    return {(int(m.group(2)), language.months()[m.group(1)]) for m in _month_year().finditer(fold(text))}
 
 
 def find(question: str) -> list[str]:

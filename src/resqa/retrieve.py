@@ -64,6 +64,7 @@ from resqa.tuning import (
     MIN_OPENING_WORDS,
     OWN_WEIGHT,
     REFERENCE_WEIGHT,
+    YEAR_WEIGHT,
 )
 
 
@@ -330,6 +331,15 @@ class HybridRetriever:
         if len(dix.ids) <= 1:
             return {}, set()
         scores = dix.scores(tokens_for_query(question), extra, doc_ids)
+        asked = references.years(question)
+        if asked and YEAR_WEIGHT > 0:
+            # "in 1990", "Which 1973 resolution": a document of that year gains YEAR_WEIGHT of the
+            # best document's share, and as much again when the question writes its month too
+            # ("in May 1988"); its year alone is a word of many later texts ("resolution 660 (1990)")
+            asked_months = references.months(question)
+            for d in scores:
+                if cat.years.get(d) in asked:
+                    scores[d] += YEAR_WEIGHT * (2 if cat.months.get(d) in asked_months else 1)
         top = {d for d, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:DOC_POOL]}
         return scores, top
 

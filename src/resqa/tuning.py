@@ -23,6 +23,7 @@ MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the docume
 # accuracy 0/8 -> 3/8, no false refusal, seed main unchanged
 DOC_WEIGHT = 0.3  # added to a clause times its document's share of the best document score
 # (documents.py); f45e660: seed main hit@1 0.898 -> 0.898 (unchanged), written for the library
+YEAR_WEIGHT = 1.0  # added to a document's share (0..1 of the best) when the question writes its year
 DOC_POOL = 3  # the best documents whose clauses are searched besides the whole library (f45e660)
 LABEL_WEIGHT = 0.1  # added to a clause whose opening verb the question uses ("What does it urge?" ->
 # "Urges"; its meanings in other languages count too). 0.1: library hit@1 0.596 -> 0.606, doc@1
