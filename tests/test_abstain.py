@@ -75,3 +75,18 @@ def test_each_rule_gives_its_reason_and_the_refusal_it_says():
     weak = abstain.assess(q, hits)
     assert weak.rule == "weak_support" and weak.says == ("refusal_generic", {}) and "0.500" in weak.reason
     assert [r.__name__ for r in abstain.RULES][0] == "unknown_reference"
+
+
+@pytest.mark.parametrize("text, evidence", [
+    ("Adopted by the Security Council at its 3199th meeting, on 16 April 1993", False),  # a date counts nothing
+    ("Resolution 425 (1978) of 19 March 1978", False),
+    ("au 1er janvier de chaque année", False),
+    ("Requests the Secretary-General to deploy fifty United Nations observers", True),
+    ("Decides that the force shall comprise 4,000 troops", True),
+    ("within 60 days of the adoption of this resolution", True),
+])
+def test_a_statistic_needs_a_quantity_and_a_date_is_none(text, evidence):
+    from resqa.clean import fold
+
+    (statistics,) = [a for a in abstain.aspects() if a.name == "statistics"]
+    assert bool(statistics.evidence.search(fold(text))) is evidence
