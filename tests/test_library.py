@@ -342,6 +342,19 @@ def test_a_follow_up_is_asked_of_the_resolution_the_previous_question_named(libr
     assert {h.clause.doc_id for h in other.hits} == {"S/RES/165 (1961)"}
 
 
+def test_a_follow_up_is_asked_of_the_resolution_the_previous_answer_came_from(library, monkeypatch):
+    """"Which resolution set up a force in Cyprus?" names none; "it" is the one the answer cited."""
+    from resqa.retrieve import HybridRetriever
+
+    first = "Which resolution recommended stationing a peace-keeping force in Cyprus?"
+    assert library.search(first).hits[0].clause.doc_id == "S/RES/186 (1964)"
+    hits = library.search("And what does it ask the Secretary-General to do?", history=[first]).hits
+    assert hits and {h.clause.doc_id for h in hits} == {"S/RES/186 (1964)"}
+    monkeypatch.setattr(HybridRetriever, "_answered_from", lambda self, previous, cat: set())
+    unscoped = library.search("And what does it ask the Secretary-General to do?", history=[first]).hits
+    assert {h.clause.doc_id for h in unscoped} != {"S/RES/186 (1964)"}
+
+
 def test_a_clause_whose_opening_verb_the_question_uses_gains_the_label_weight(library, monkeypatch):
     from resqa import retrieve
 

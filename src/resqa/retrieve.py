@@ -19,7 +19,9 @@ the document's header; naming something a clause cites adds REFERENCE_WEIGHT to 
 Addressing a clause by its place ("operative paragraph 2", "le dernier considérant";
 addresses.py) adds ADDRESS_WEIGHT to that clause in each resolution searched. A follow-up that
 names no resolution ("And what does it ask of the Secretary-General?") is asked of the ones the
-previous question named. A clause whose opening verb the question uses gets LABEL_WEIGHT.
+previous question named, or, when it named none, of the resolution its best clause was in. A
+question that writes a year ("in 1990") or a month ("in May 1988") raises that period's documents
+in the document stage (YEAR_WEIGHT). A clause whose opening verb the question uses gets LABEL_WEIGHT.
 An operative clause also holds, apart, the names its document's preamble writes ("Calls upon the
 parties": the parties the preamble names; catalogue._clause_tokens); a question word matches
 them at INHERITED_WEIGHT of a word of the clause's own.
@@ -44,6 +46,7 @@ from resqa import references
 from resqa.abstain import Evidence
 from resqa.align import WordVectors, align_terms
 from resqa.catalogue import Catalogue
+from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
@@ -285,20 +288,33 @@ class HybridRetriever:
     def clear_cache(self) -> None:
         self.words.clear()
 
-    @staticmethod
-    def _scope(query: Query, doc_ids: set[str] | None, cat: Catalogue) -> tuple[Anchor, set[str] | None]:
+    def _scope(self, query: Query, doc_ids: set[str] | None, cat: Catalogue) -> tuple[Anchor, set[str] | None]:
         """What the question names, and the documents searched: those it names (or, for a
-        follow-up that names none, those the previous question named) unless the caller scoped it."""
+        follow-up that names none, those the previous question named, else the resolution its
+        answer came from) unless the caller scoped it."""
         anchor = _anchor(query.text, query.references, set(query.resolutions), cat)
         if query.followup and not anchor.documents and doc_ids is None and query.refers_back:
             # "And what does it ask of the Secretary-General?": "it" is the resolution the previous
-            # question named, when it named one (or several)
+            # question named, when it named one (or several); else the one its answer cited first
+            # ("Which resolution set up a tribunal for the former Yugoslavia?" -> "… report on it?")
             prev = query.history[-1]
             named = _anchor(prev, references.find(prev), set(references.resolutions(prev)), cat).documents
+            if not named:
+                named = self._answered_from(Query.of(prev, query.history[:-1]), cat)
             anchor = Anchor(anchor.lexical, named, anchor.clauses, anchor.mentioned)
         if anchor.documents and doc_ids is None:
             return anchor, anchor.documents
         return anchor, _of_bodies_asked(query.text, cat) if doc_ids is None else doc_ids
+
+    def _answered_from(self, previous: Query, cat: Catalogue) -> set[str]:
+        """The resolution the previous question's best clause is in, when that document has a
+        resolution's structure (a code's article or a plain chunk is not what "it" means)."""
+        hits = self.search(previous).hits
+        if not hits:
+            return set()
+        doc = hits[0].clause.doc_id
+        info = cat.docs.get(doc)
+        return {doc} if info is not None and is_structured(set(info.counts)) else set()
 
     @staticmethod
     def _lexical_words(query: Query, anchor: Anchor) -> tuple[list[str], tuple[str, ...]]:
