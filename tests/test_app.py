@@ -50,9 +50,19 @@ def test_followup_depends_on_previous_turn(app):
 
 def test_feedback_is_appended(app, tmp_path):
     ask(app, "Où s’est tenue la session ?")
-    next(b for b in app.button if b.label == "helpful").click().run()
+    # a French question: its buttons speak French, the record keeps the kind's own name
+    assert {b.label for b in app.button} >= {"utile", "mauvaise citation", "aurait dû refuser"}
+    next(b for b in app.button if b.label == "utile").click().run()
     lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1 and '"feedback": "helpful"' in lines[0] and "Istanbul" in lines[0]
+
+
+def test_a_citation_speaks_the_answers_language(app):
+    """The badge, heading and link of a citation follow the question's language, not only the
+    answer's first sentence."""
+    ask(app, "Que demande instamment la résolution aux pays membres ?")
+    assert any("Dispositif — ce qui est décidé ou demandé" in m.value for m in app.markdown)
+    assert not any("Operative — what it decides" in m.value for m in app.markdown)
 
 
 def test_new_conversation_clears(app):

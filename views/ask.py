@@ -7,7 +7,14 @@ import streamlit as st
 from resqa.errors import InputError, ResqaError
 from resqa.model import Citation
 from resqa.page import facet_filters, load_pipeline, rows, settings
-from resqa.render import KIND_NAMES, answer_body_markdown, citation_markdown, conversation_to_markdown, md_escape
+from resqa.render import (
+    answer_body_markdown,
+    citation_markdown,
+    conversation_to_markdown,
+    kind_name,
+    md_escape,
+    page_text,
+)
 from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, filter_rows, history_of, record_feedback
 
 cfg = settings()
@@ -68,14 +75,15 @@ if scope:
 
 
 # ------------------------------------------------------------------ chat
-def show_citation(c: Citation, numbered: bool) -> None:
+def show_citation(c: Citation, numbered: bool, lang: str) -> None:
+    """A citation in the answer's language `lang`: its badge, heading and quote, and its link."""
     if not c.verified:
         return
     kind = c.clause.kind
     color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
-    st.badge(KIND_NAMES.get(kind, kind.capitalize()), color=color)
-    st.markdown(citation_markdown(c, with_number=numbered))
-    st.page_link("views/library.py", label=f"Open {c.clause.clause_id} in its document", icon="📖",
+    st.badge(kind_name(kind, lang), color=color)
+    st.markdown(citation_markdown(c, with_number=numbered, lang=lang))
+    st.page_link("views/library.py", label=page_text("open_clause", lang, clause=c.clause.clause_id), icon="📖",
                  query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
 
 
@@ -88,15 +96,15 @@ def show_answer(i: int, turn: Turn) -> None:
     else:
         st.markdown(answer_body_markdown(ans))
     for c in ans.citations if ans.answerable else ans.related:
-        show_citation(c, numbered=ans.answerable)
+        show_citation(c, numbered=ans.answerable, lang=ans.language)
     if ans.also:  # a runner-up, apart: a rule, then its own heading, and no number
         st.divider()
         st.markdown(f"**{md_escape(ans.also_heading)}**")
     for c in ans.also:
-        show_citation(c, numbered=False)
+        show_citation(c, numbered=False, lang=ans.language)
     cols = st.columns(len(FEEDBACK_KINDS))
-    for col, kind in zip(cols, FEEDBACK_KINDS, strict=True):
-        if col.button(kind, key=f"fb-{i}-{kind}"):
+    for col, kind in zip(cols, FEEDBACK_KINDS, strict=True):  # recorded as `kind`, shown in the answer's language
+        if col.button(page_text("feedback_" + kind.replace(" ", "_"), ans.language), key=f"fb-{i}-{kind}"):
             record_feedback(cfg.feedback_path, turn, kind)
             st.toast("Thank you — feedback saved.")
 

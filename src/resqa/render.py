@@ -12,13 +12,21 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlencode
 
+from resqa import data
 from resqa.model import Answer, Citation, Clause
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
-KIND_NAMES = {"preamble": "Preamble — the context it recalls",
-              "operative": "Operative — what it decides or calls for",
-              "opening": "Opening", "subject": "Subject", "header": "Header", "adoption": "Adoption",
-              "article": "Article", "annex": "Annex", "notes": "Notes", "chunk": "Passage"}
+def page_text(key: str, lang: str = "en", **fields: str) -> str:
+    """A label of the page around an answer (data/templates.toml), in the answer's language,
+    English where that language has none: a citation's kind, its link, the feedback buttons."""
+    tables = data.toml("templates.toml")
+    text = tables.get(lang, {}).get(key) or tables["en"].get(key, key)
+    return text.format(**fields) if fields else text
+
+
+def kind_name(kind: str, lang: str = "en") -> str:
+    """"Operative — what it decides or calls for", "Dispositif — ce qui est décidé ou demandé"."""
+    return page_text(f"kind_{kind}", lang) if f"kind_{kind}" in data.toml("templates.toml")["en"] else kind.capitalize()
 
 
 def md_escape(text: str) -> str:
@@ -27,9 +35,9 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
-def citation_heading(c: Citation | Clause) -> str:
+def citation_heading(c: Citation | Clause, lang: str = "en") -> str:
     clause = c.clause if isinstance(c, Citation) else c
-    parts = [KIND_NAMES.get(clause.kind, clause.kind), clause.label, clause.clause_id]
+    parts = [kind_name(clause.kind, lang), clause.label, clause.clause_id]
     return " · ".join(p for p in parts if p)
 
 
@@ -61,9 +69,9 @@ def doc_href(doc_id: str, clause_id: str | None = None, quote: str | None = None
     return f"{base_url.rstrip('/')}/library?{urlencode(params)}"
 
 
-def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = None) -> str:
+def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en") -> str:
     head = f"**[{c.n}]** " if with_number else ""
-    heading = md_escape(citation_heading(c))
+    heading = md_escape(citation_heading(c, lang))
     if base_url is not None:
         heading = f"[{heading}]({doc_href(c.clause.doc_id, c.clause.clause_id, c.quote, base_url)})"
     return f"{head}{heading} — *{md_escape(c.clause.doc_title)}*\n\n> {md_escape(c.quote)}"
@@ -75,25 +83,27 @@ def answer_body_markdown(answer: Answer) -> str:
     return "\n\n".join(paras)
 
 
-def citation_markdown(c: Citation, with_number: bool = True, base_url: str | None = None) -> str:
-    """One citation: heading (kind, label, clause id, document) and the verbatim quote; with a
-    base URL ("" = this server) the heading links to the clause in its document."""
-    return _quote_block(c, with_number, base_url) if c.verified else ""
+def citation_markdown(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en") -> str:
+    """One citation: heading (kind, label, clause id, document; in the answer's language `lang`)
+    and the verbatim quote; with a base URL ("" = this server) the heading links to the clause
+    in its document."""
+    return _quote_block(c, with_number, base_url, lang) if c.verified else ""
 
 
 def answer_to_markdown(answer: Answer, base_url: str | None = None) -> str:
     """The answer body with its quotes as block quotes; only verified citations are quoted."""
     parts = [answer_body_markdown(answer)]
+    lang = answer.language
     for c in answer.citations:
         if c.verified:
-            parts.append(_quote_block(c, base_url=base_url))
+            parts.append(_quote_block(c, base_url=base_url, lang=lang))
     if not answer.answerable:
         for c in answer.related:
             if c.verified:
-                parts.append(_quote_block(c, with_number=False, base_url=base_url))
+                parts.append(_quote_block(c, with_number=False, base_url=base_url, lang=lang))
     if answer.also:
         parts.append(f"*{md_escape(answer.also_heading)}*")
-        parts += [_quote_block(c, with_number=False, base_url=base_url) for c in answer.also if c.verified]
+        parts += [_quote_block(c, with_number=False, base_url=base_url, lang=lang) for c in answer.also if c.verified]
     return "\n\n".join(parts)
 
 
