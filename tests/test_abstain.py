@@ -90,3 +90,19 @@ def test_a_statistic_needs_a_quantity_and_a_date_is_none(text, evidence):
 
     (statistics,) = [a for a in abstain.aspects() if a.name == "statistics"]
     assert bool(statistics.evidence.search(fold(text))) is evidence
+
+
+@pytest.mark.parametrize("text, evidence", [
+    # the Council's sanctions rarely say "sanctions": S/RES/232 (1966) never does
+    ("Decides that all States Members of the United Nations shall prevent:\n\n(a) The import into their territories", True),
+    ("Decides that all States shall prohibit the sale or supply of arms", True),
+    ("Decides to impose a general and complete embargo on all deliveries of weapons", True),
+    ("Acting under Article 41 of the Charter", True),
+    ("Calls upon the parties to prevent a resumption of hostilities", False),
+    ("Requests the Secretary-General to report on the situation", False),
+])
+def test_sanctions_are_evidenced_by_the_words_that_impose_them(text, evidence):
+    from resqa.clean import fold
+
+    (sanction,) = [a for a in abstain.aspects() if a.name == "sanction"]
+    assert bool(sanction.evidence.search(fold(text))) is evidence
