@@ -451,3 +451,18 @@ def test_a_year_the_question_writes_favours_that_years_documents(library, monkey
     assert with_year["S/RES/165 (1961)"] == pytest.approx(without["S/RES/165 (1961)"] + 1.0)
     assert with_month["S/RES/165 (1961)"] == pytest.approx(without_month["S/RES/165 (1961)"] + 2.0)
     assert all(with_year[d] == pytest.approx(without[d]) for d in without if d != "S/RES/165 (1961)")
+
+
+def test_a_question_asking_what_was_asked_meets_every_verb_that_asks():
+    """"What did the Council ask Indonesia to do?" is answered by "Calls upon the Government of
+    Indonesia to withdraw": the operative verbs that ask something of someone are one family
+    (lexicon.toml [families]), in every language; a decision or a preambular verb is not of it."""
+    from resqa.lexical import tokens_for_query
+    from resqa.retrieve import _label_stems
+
+    for label in ("Calls upon", "Urgently calls upon", "Requests", "Demands", "DEMANDE INSTAMMENT", "Insta"):
+        stems = _label_stems(label)
+        for question in ("What did the Council ask Israel to do?", "¿Qué pidió a Egipto?", "Qu'a exigé le Conseil ?"):
+            assert set(tokens_for_query(question)) & stems, (label, question)
+    assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Decides")
+    assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Recalling")

@@ -70,6 +70,12 @@ def match_keyword(text: str) -> tuple[Keyword, str] | None:
 
 
 @cache
+def families() -> tuple[frozenset[str], ...]:
+    """The verb families of [families] (lexicon.toml), each as the folded words it holds."""
+    return tuple(frozenset(fold(w) for w in words) for words in lexicon().get("families", {}).values())
+
+
+@cache
 def _modifier_regex() -> re.Pattern[str]:
     mods = sorted(lexicon()["structure"]["modifiers"], key=len, reverse=True)
     alts = "|".join(re.escape(m) for m in mods)

@@ -46,11 +46,12 @@ from resqa import references
 from resqa.abstain import Evidence
 from resqa.align import WordVectors, align_terms
 from resqa.catalogue import Catalogue
+from resqa.clean import fold
 from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
-from resqa.lexicon import bodies_asked, match_keyword
+from resqa.lexicon import bodies_asked, families, match_keyword
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
@@ -74,10 +75,17 @@ from resqa.tuning import (
 @functools.lru_cache(maxsize=4096)
 def _label_stems(label: str) -> frozenset[str]:
     """The stems of a clause's opening verb ("Calls upon", "DEMANDE INSTAMMENT") and of its
-    meanings in the other languages (lexicon.toml)."""
+    meanings in the other languages (lexicon.toml); for an operative verb that asks something of
+    someone, those of every verb of its family too ("Calls upon" meets "ask", "pidió")."""
     kw = match_keyword(label)
     meanings = " ".join(kw[0].meanings.values()) if kw else ""
-    return frozenset(tokens_for_query(f"{label} {meanings}"))
+    stems = set(tokens_for_query(f"{label} {meanings}"))
+    if kw and kw[0].kind == "operative":
+        said = {fold(p.strip()) for p in [kw[0].text, *",".join(kw[0].meanings.values()).split(",")]}
+        for family in families():
+            if said & family:
+                stems.update(tokens_for_query(" ".join(sorted(family))))
+    return frozenset(stems)
 
 
 Ranked = list[tuple[str, float]]  # (clause id, score), best first
