@@ -84,6 +84,7 @@ def test_each_rule_gives_its_reason_and_the_refusal_it_says():
     ("Requests the Secretary-General to deploy fifty United Nations observers", True),
     ("Decides that the force shall comprise 4,000 troops", True),
     ("within 60 days of the adoption of this resolution", True),
+    ("to increase the number of United Nations observers in and around Beirut from ten to fifty, and", True),
 ])
 def test_a_statistic_needs_a_quantity_and_a_date_is_none(text, evidence):
     from resqa.clean import fold
