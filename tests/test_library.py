@@ -286,6 +286,14 @@ def test_a_resolution_the_library_does_not_hold_is_refused(library):
     assert not ans.answerable and "does not hold resolution 187" in ans.text
 
 
+def test_a_follow_up_on_a_resolution_the_library_does_not_hold_is_refused_too(library):
+    """"it" is the resolution just refused, not whatever the refusal showed as related reading."""
+    ans = library.ask("And what does it ask the Secretary-General to do?", ["What does resolution 187 recommend?"])
+    assert not ans.answerable and "does not hold resolution 187" in ans.text
+    assert library.ask("And what does it ask the Secretary-General to do?",
+                       ["What does resolution 186 recommend?"]).answerable
+
+
 def test_an_article_of_the_declaration_is_addressed(library):
     ans = library.ask("What does Article 19 say?")
     assert ans.answerable and ans.citations[0].clause.clause_id == "udhr-en/art-3"

@@ -5,7 +5,8 @@ questions on this corpus (their best dense cosines overlap):
 0. Unknown references: a question that names an identifier — "IDCC 1486", "AG-2019-RES-03",
    "L1221-19", "COVID-19" — that no indexed document contains asks about a text resqa does not
    hold; the nearest clauses would only answer about some other text. "None of the documents
-   mentions IDCC 1486."
+   mentions IDCC 1486." So does a follow-up whose "it" is such a text ("What does resolution 243
+   say?" refused, then "And what does it ask?").
 1. Aspects (data/aspects.toml): a question that asks for a budget, a vote, a sanction, a
    deadline, an author, a statistic or who oversees the text's implementation is answered only
    if a retrieved clause holds evidence of that kind (an amount, a vote count, a date limit, a
@@ -77,6 +78,9 @@ class Evidence:
     # clauses the question addresses by place (addresses.py), as written -> the clause ids found
     # in the resolutions searched ([] when none of them has such a clause)
     addressed: dict[str, list[str]] = field(default_factory=dict)
+    # a follow-up's "it", when the question it leans on named only resolutions no document is
+    # (retrieve.Anchor.unheld_before): "… resolution 242 ?" -> "And what did it ask?"
+    unheld_before: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ def _as_written(word: str, question: str) -> str:
 # ------------------------------------------------------------------ the rules, in order
 def unknown_reference(case: Case) -> Verdict | None:
     """0. An identifier the question names that no indexed document contains."""
+    for ref in case.evidence.unheld_before:
+        return Verdict(False, f"follows a question about {ref!r}, which the library does not hold", missing=ref,
+                       rule="unknown_reference", says=("refusal_not_held", {"ref": ref}))
     if case.mentions is None:
         return None
     for ref in case.query.references:

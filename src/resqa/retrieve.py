@@ -144,6 +144,9 @@ class Anchor:
     documents: set[str]  # the indexed documents it names (by id, title or resolution number)
     clauses: set[str]  # the clauses that cite an identifier it names
     mentioned: dict[str, bool]  # identifier -> does some indexed document mention it
+    # for a follow-up that leans on a question naming resolutions the library does not hold
+    # ("Que dit la résolution 242 ?" -> "Et qu'a-t-elle demandé ?"): those resolutions, as written
+    unheld_before: tuple[str, ...] = ()
 
 
 @dataclass
@@ -306,7 +309,12 @@ class HybridRetriever:
             # question named, when it named one (or several); else the one its answer cited first
             # ("Which resolution set up a tribunal for the former Yugoslavia?" -> "… report on it?")
             prev = query.history[-1]
-            named = _anchor(prev, references.find(prev), set(references.resolutions(prev)), cat).documents
+            prev_resolutions = references.resolutions(prev)
+            named = _anchor(prev, references.find(prev), set(prev_resolutions), cat).documents
+            if not named and prev_resolutions:
+                # it named resolutions the library does not hold: "it" is one of them, not whatever
+                # the refusal showed as related reading; the follow-up is refused the same way
+                return Anchor(anchor.lexical, set(), anchor.clauses, anchor.mentioned, tuple(prev_resolutions)), doc_ids
             if not named:
                 named = self._answered_from(Query.of(prev, query.history[:-1]), cat)
             anchor = Anchor(anchor.lexical, named, anchor.clauses, anchor.mentioned)
@@ -419,7 +427,7 @@ class HybridRetriever:
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
-        evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed)
+        evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
         return SearchResult(hits, query, vecs[-1] if query.followup else vecs[0], evidence,
                             documents=tuple(sorted(anchor.documents)), aligned=terms.aligned,
                             timings_ms={"prepare": (t1 - t0) * 1e3, "embed": (t2 - t1) * 1e3,
