@@ -474,3 +474,24 @@ def test_a_question_asking_what_was_asked_meets_every_verb_that_asks():
             assert set(tokens_for_query(question)) & stems, (label, question)
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Decides")
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Recalling")
+
+
+def test_a_quote_is_the_whole_sentence_its_best_segment_is_part_of():
+    """Segments split at commas; a quote is widened to its sentence (not past a full stop or a
+    semicolon), within QUOTE_SENTENCE_WORDS words, so it keeps its subject and its end."""
+    from resqa.answer import _whole_sentence
+    from resqa.clauses import segments
+
+    text = ("1. Men and women of full age, without any limitation due to race, nationality or religion, "
+            "have the right to marry and to found a family. They are entitled to equal rights as to marriage.")
+    segs = segments(text)
+    best = next(i for i, s in enumerate(segs) if "have the right" in s)
+    assert not segs[best].startswith("1. Men")  # the best segment alone lacks the subject
+    a, b = _whole_sentence(text, segs, best, best)
+    quote = text[text.find(segs[a]):text.find(segs[b]) + len(segs[b])]
+    assert quote.startswith("1. Men and women") and quote.endswith("to found a family.")
+    # a sentence longer than the budget is not swallowed whole
+    long = ", ".join(["the Council recalls its earlier resolutions on the question"] * 8) + "."
+    lsegs = segments(long)
+    a, b = _whole_sentence(long, lsegs, 3, 3)
+    assert len(" ".join(lsegs[a:b + 1]).split()) <= 40 and (a, b) != (0, len(lsegs) - 1)

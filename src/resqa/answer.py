@@ -32,11 +32,35 @@ from resqa.tuning import (
     MIN_QUOTE_WORDS,
     PLURAL_CITATION,
     QUOTE_OVERLAP_WEIGHT,
+    QUOTE_SENTENCE_WORDS,
     SECOND_CITATION,
 )
 from resqa.verify import verify_quote
 
 _PLURAL_CUES = {"two", "both", "deux", "dos", "ambos", "zwei", "beide"}
+
+
+def _whole_sentence(text: str, segs: tuple[str, ...], a: int, b: int) -> tuple[int, int]:
+    """Segments a..b widened to the sentence they are part of (segments split at commas too:
+    "Toda persona tiene derecho a salir de cualquier país" leaves out ", incluso del propio, y a
+    regresar a su país"), while the quote stays within QUOTE_SENTENCE_WORDS words."""
+    spans, at = [], 0
+    for seg in segs:
+        at = text.find(seg, at)
+        spans.append((at, at + len(seg)))
+        at += len(seg)
+
+    def joined_by_comma(i: int) -> bool:  # segment i and i+1 are parts of one sentence
+        return segs[i].rstrip()[-1:] not in (".", ";", ":", "!", "?")
+
+    def words(i: int, j: int) -> int:
+        return len(text[spans[i][0]:spans[j][1]].split())
+
+    while b + 1 < len(segs) and joined_by_comma(b) and words(a, b + 1) <= QUOTE_SENTENCE_WORDS:
+        b += 1
+    while a > 0 and joined_by_comma(a - 1) and words(a - 1, b) <= QUOTE_SENTENCE_WORDS:
+        a -= 1
+    return a, b
 
 
 @cache
@@ -187,6 +211,7 @@ class ExtractiveAnswerer:
             b += 1
         if len(" ".join(segs[a:b + 1]).split()) < MIN_QUOTE_WORDS and a > 0:
             a -= 1
+        a, b = _whole_sentence(clause.text, segs, a, b)
         start = clause.text.find(segs[a])
         end = clause.text.find(segs[b], start) + len(segs[b])
         return clause.text[start:end].rstrip(" ,;")

@@ -61,5 +61,7 @@ ALSO_MAX = 1  # is at least this share of the best one's (at most ALSO_MAX such 
 # citations holding the answer, library 0.697 -> 0.743, blind 0.677 -> 0.710, held-out 0.735 -> 0.765,
 # seed main 0.888 (same); nothing else moves. 0.7 gave library 0.752 but showed a runner-up on 0.59 of
 # the answers where 0.8 shows one on 0.41: a new user found it "on every answer" (eval/library/README.md)
+QUOTE_SENTENCE_WORDS = 40  # a quote is widened to the whole sentence its segment is part of, up to
+# this many words (answer._whole_sentence)
 QUOTE_OVERLAP_WEIGHT = 0.08  # a segment's share of the question's words, beside its dense cosine,
 # when choosing the segment to quote (99fdf3c, on the seed set's citations)
