@@ -61,7 +61,8 @@ def test_a_citation_speaks_the_answers_language(app):
     """The badge, heading and link of a citation follow the question's language, not only the
     answer's first sentence."""
     ask(app, "Que demande instamment la résolution aux pays membres ?")
-    assert any("Dispositif — ce qui est décidé ou demandé" in m.value for m in app.markdown)
+    assert any("Dispositif — ce qui est décidé ou demandé" in m.value for m in app.markdown)  # the badge
+    assert not any("Dispositif —" in m.value and "**[" in m.value for m in app.markdown)  # not again in the heading
     assert not any("Operative — what it decides" in m.value for m in app.markdown)
 
 

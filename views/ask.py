@@ -82,7 +82,7 @@ def show_citation(c: Citation, numbered: bool, lang: str) -> None:
     kind = c.clause.kind
     color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
     st.badge(kind_name(kind, lang), color=color)
-    st.markdown(citation_markdown(c, with_number=numbered, lang=lang))
+    st.markdown(citation_markdown(c, with_number=numbered, lang=lang, with_kind=False))  # the badge says it
     st.page_link("views/library.py", label=page_text("open_clause", lang, clause=c.clause.clause_id), icon="📖",
                  query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
 

@@ -35,9 +35,11 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
-def citation_heading(c: Citation | Clause, lang: str = "en") -> str:
+def citation_heading(c: Citation | Clause, lang: str = "en", with_kind: bool = True) -> str:
+    """"Operative — what it decides or calls for · Calls upon · S/RES/27 (1947)/op-1" (the kind
+    left out where a badge already shows it)."""
     clause = c.clause if isinstance(c, Citation) else c
-    parts = [kind_name(clause.kind, lang), clause.label, clause.clause_id]
+    parts = [kind_name(clause.kind, lang) if with_kind else "", clause.label, clause.clause_id]
     return " · ".join(p for p in parts if p)
 
 
@@ -69,9 +71,10 @@ def doc_href(doc_id: str, clause_id: str | None = None, quote: str | None = None
     return f"{base_url.rstrip('/')}/library?{urlencode(params)}"
 
 
-def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en") -> str:
+def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en",
+                 with_kind: bool = True) -> str:
     head = f"**[{c.n}]** " if with_number else ""
-    heading = md_escape(citation_heading(c, lang))
+    heading = md_escape(citation_heading(c, lang, with_kind))
     if base_url is not None:
         heading = f"[{heading}]({doc_href(c.clause.doc_id, c.clause.clause_id, c.quote, base_url)})"
     return f"{head}{heading} — *{md_escape(c.clause.doc_title)}*\n\n> {md_escape(c.quote)}"
@@ -83,11 +86,12 @@ def answer_body_markdown(answer: Answer) -> str:
     return "\n\n".join(paras)
 
 
-def citation_markdown(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en") -> str:
+def citation_markdown(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en",
+                      with_kind: bool = True) -> str:
     """One citation: heading (kind, label, clause id, document; in the answer's language `lang`)
     and the verbatim quote; with a base URL ("" = this server) the heading links to the clause
     in its document."""
-    return _quote_block(c, with_number, base_url, lang) if c.verified else ""
+    return _quote_block(c, with_number, base_url, lang, with_kind) if c.verified else ""
 
 
 def answer_to_markdown(answer: Answer, base_url: str | None = None) -> str:
