@@ -495,3 +495,15 @@ def test_a_quote_is_the_whole_sentence_its_best_segment_is_part_of():
     lsegs = segments(long)
     a, b = _whole_sentence(long, lsegs, 3, 3)
     assert len(" ".join(lsegs[a:b + 1]).split()) <= 40 and (a, b) != (0, len(lsegs) - 1)
+
+
+def test_a_question_about_the_vote_is_answered_by_the_adoption_line(library, monkeypatch):
+    """A resolution records its vote in its adoption line ("Adopted unanimously at the 1102nd
+    meeting."): a vote question gains PART_WEIGHT for that line, whatever else its words match."""
+    from resqa import retrieve
+
+    q = "Was the vote on the peace-keeping force in Cyprus of resolution 186 unanimous?"
+    ans = library.ask(q)
+    assert ans.answerable and ans.citations[0].clause.clause_id == "S/RES/186 (1964)/adopt", ans.reason
+    monkeypatch.setattr(retrieve, "PART_WEIGHT", 0.0)  # without it, the clauses on the force come first
+    assert library.search(q).hits[0].clause.clause_id != "S/RES/186 (1964)/adopt"

@@ -43,7 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from resqa import references
-from resqa.abstain import Evidence
+from resqa.abstain import Evidence, triggered
 from resqa.align import WordVectors, align_terms
 from resqa.catalogue import Catalogue
 from resqa.clean import fold
@@ -67,6 +67,7 @@ from resqa.tuning import (
     MATCH_CONFIDENCE,
     MIN_OPENING_WORDS,
     OWN_WEIGHT,
+    PART_WEIGHT,
     REFERENCE_WEIGHT,
     YEAR_WEIGHT,
 )
@@ -216,6 +217,20 @@ def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float]
             fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
     for cid in {c for ids in addressed.values() for c in ids}:
         fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
+
+
+def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, named_docs: set[str]) -> None:
+    """A question about the vote ("Which member voted against resolution 502?") is answered by the
+    adoption line, where a resolution records its vote: that line of each resolution the question
+    names, or of those already among the candidates, gains PART_WEIGHT. (Weight for any clause
+    holding an asked aspect's evidence was tried and dropped: syntec's refusals rely on where that
+    evidence ranks. The adoption line is a part of a resolution, which syntec's chunks never are.)"""
+    if PART_WEIGHT <= 0 or not any(a.name == "vote" for a in triggered(question)):
+        return
+    for cid in {c for d in named_docs for c in cat.by_doc.get(d, [])} | set(fused):
+        c = cat.clauses.get(cid)
+        if c is not None and c.kind == "adoption":
+            fused[cid] = fused.get(cid, 0.0) + PART_WEIGHT
 
 
 def _top(fused: dict[str, float], k: int, named_docs: set[str], cat: Catalogue) -> Ranked:
@@ -425,6 +440,7 @@ class HybridRetriever:
         fused = fuse(runs)
         addressed = _addressed(query, doc_ids, cat)
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
+        _asked_of_its_part(fused, query.text, cat, anchor.documents)
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)

@@ -30,6 +30,9 @@ LABEL_WEIGHT = 0.1  # added to a clause whose opening verb the question uses ("W
 # 0.807 -> 0.817, seed main and blind unchanged; 0.25 cost seed main 0.898 -> 0.878 (2026-12-03).
 # The verbs that ask something of someone count as one (lexicon.toml [families]; 2026-12-06:
 # held-out hit@1 0.618 -> 0.647, library citation recall up, every other figure unchanged)
+PART_WEIGHT = 1.0  # added to the adoption line when the question asks about the vote (retrieve._asked_of_its_part).
+# 2026-12-06: library hit@1 0.670 -> 0.688, false refusals 0.028 -> 0.018 (lib-en-003, lib-en-027);
+# 0.5 gave 0.679 (lib-en-027 cited the line second); every other set identical (syntec has no adoption lines)
 MIN_OPENING_WORDS = 5  # an opening this short ("The Security Council,") holds nothing a question could
 # ask; f45e660: dropping shorter openings kept seed main hit@1 at 0.898, citation P 0.855
 INHERITED_WEIGHT = 0.5  # a question word found among the names an operative clause inherits from its
