@@ -505,5 +505,8 @@ def test_a_question_about_the_vote_is_answered_by_the_adoption_line(library, mon
     q = "Was the vote on the peace-keeping force in Cyprus of resolution 186 unanimous?"
     ans = library.ask(q)
     assert ans.answerable and ans.citations[0].clause.clause_id == "S/RES/186 (1964)/adopt", ans.reason
+    # a search the caller scoped stays inside its scope, whatever resolution the question names
+    scoped = library.search(q, doc_ids={"S/RES/165 (1961)"}).hits
+    assert scoped and {h.clause.doc_id for h in scoped} == {"S/RES/165 (1961)"}
     monkeypatch.setattr(retrieve, "PART_WEIGHT", 0.0)  # without it, the clauses on the force come first
     assert library.search(q).hits[0].clause.clause_id != "S/RES/186 (1964)/adopt"

@@ -219,7 +219,8 @@ def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float]
         fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
 
 
-def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, named_docs: set[str]) -> None:
+def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, named_docs: set[str],
+                       allowed: set[str] | None) -> None:
     """A question about the vote ("Which member voted against resolution 502?") is answered by the
     adoption line, where a resolution records its vote: that line of each resolution the question
     names, or of those already among the candidates, gains PART_WEIGHT. (Weight for any clause
@@ -229,7 +230,7 @@ def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, n
         return
     for cid in {c for d in named_docs for c in cat.by_doc.get(d, [])} | set(fused):
         c = cat.clauses.get(cid)
-        if c is not None and c.kind == "adoption":
+        if c is not None and c.kind == "adoption" and (allowed is None or cid in allowed):
             fused[cid] = fused.get(cid, 0.0) + PART_WEIGHT
 
 
@@ -440,7 +441,7 @@ class HybridRetriever:
         fused = fuse(runs)
         addressed = _addressed(query, doc_ids, cat)
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
-        _asked_of_its_part(fused, query.text, cat, anchor.documents)
+        _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
