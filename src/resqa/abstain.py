@@ -123,7 +123,8 @@ def _as_written(word: str, question: str) -> str:
 # ------------------------------------------------------------------ the rules, in order
 def unknown_reference(case: Case) -> Verdict | None:
     """0. An identifier the question names that no indexed document contains."""
-    for ref in case.evidence.unheld_before:
+    if case.evidence.unheld_before:
+        ref = case.evidence.unheld_before[0]
         return Verdict(False, f"follows a question about {ref!r}, which the library does not hold", missing=ref,
                        rule="unknown_reference", says=("refusal_not_held", {"ref": ref}))
     if case.mentions is None:
