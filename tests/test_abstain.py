@@ -9,6 +9,14 @@ def names(question: str) -> set[str]:
     return {a.name for a in abstain.triggered(question)}
 
 
+def evidences(aspect: str, text: str) -> bool:
+    """Does `text` hold evidence of the aspect named (data/aspects.toml), as a clause's folded text?"""
+    from resqa.clean import fold
+
+    (found,) = [a for a in abstain.aspects() if a.name == aspect]
+    return bool(found.evidence.search(fold(text)))
+
+
 @pytest.mark.parametrize("question", [
     "Que doivent mettre en place les fournisseurs pour répondre aux demandes des autorités ?",
     "Quel rôle la résolution attribue-t-elle aux entreprises qui proposent des messageries chiffrées ?",
@@ -87,10 +95,7 @@ def test_each_rule_gives_its_reason_and_the_refusal_it_says():
     ("to increase the number of United Nations observers in and around Beirut from ten to fifty, and", True),
 ])
 def test_a_statistic_needs_a_quantity_and_a_date_is_none(text, evidence):
-    from resqa.clean import fold
-
-    (statistics,) = [a for a in abstain.aspects() if a.name == "statistics"]
-    assert bool(statistics.evidence.search(fold(text))) is evidence
+    assert evidences("statistics", text) is evidence
 
 
 @pytest.mark.parametrize("text, evidence", [
@@ -103,7 +108,4 @@ def test_a_statistic_needs_a_quantity_and_a_date_is_none(text, evidence):
     ("Requests the Secretary-General to report on the situation", False),
 ])
 def test_sanctions_are_evidenced_by_the_words_that_impose_them(text, evidence):
-    from resqa.clean import fold
-
-    (sanction,) = [a for a in abstain.aspects() if a.name == "sanction"]
-    assert bool(sanction.evidence.search(fold(text))) is evidence
+    assert evidences("sanction", text) is evidence

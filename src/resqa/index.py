@@ -108,11 +108,13 @@ class ClauseIndex:
         copy = catalogue_module.RegistryCopy(self.store.connection.cache_root, self.settings.collection)
         docs = copy.read(stamp) if from_copy else None
         self._registry_copy_used = docs is not None
-        if docs is None:
+        read = docs is None
+        if read:
             docs = self.store.read_registry()
-            if (stamp, catalogue_module.generation_of(docs)) != self._copy_written:
-                copy.write(stamp, docs)  # not on every FULL_CHECK_S read: only when it changed
-        self._copy_written = (stamp, catalogue_module.generation_of(docs))
+        written = (stamp, catalogue_module.generation_of(docs))
+        if read and written != self._copy_written:
+            copy.write(stamp, docs)  # not on every FULL_CHECK_S read: only when it changed
+        self._copy_written = written
         return docs
 
     # ------------------------------------------------------------------ reading
