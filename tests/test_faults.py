@@ -282,6 +282,55 @@ def test_a_fresh_process_takes_the_registry_from_its_copy_under_the_same_stamp(i
     assert reads == [1]  # another stamp: read in full
 
 
+def test_peek_reads_the_store_as_chromadb_reports_it(index_copy):
+    """store.peek reads chromadb's own tables with sqlite3 (a cold start without chromadb): it
+    must agree with chromadb's API, and every record write or delete must move its log position
+    — this is the test that fails first if a chromadb release changes that layout."""
+    from resqa.store import peek
+
+    settings = Settings(index_dir=index_copy)
+    pipe = Pipeline(settings)
+    seen = peek(settings)
+    assert seen is not None and seen.stamp == pipe.index.store.stamp() and seen.stamp
+    assert {k: seen.manifest.get(k) for k in pipe.index.manifest} == pipe.index.manifest
+    col = _client(index_copy).get_collection("resqa_clauses")
+    col.delete(ids=col.get(limit=1)["ids"])
+    moved = peek(settings)
+    assert moved is not None and moved.stamp == seen.stamp and moved.log != seen.log
+    pipe.index.store.bump_stamp()
+    assert peek(settings).stamp != seen.stamp
+    assert peek(Settings(index_dir=index_copy / "absent")) is None
+
+
+def test_a_sealed_index_is_served_without_chromadb_until_it_changes(index_copy, tmp_path):
+    """A full open seals the registry copy with the store's state; a later process that finds
+    that state serves from the caches without importing chromadb (0.6 s of a cold ask), with
+    the same answer, and still sees what a writer adds afterwards."""
+    import json
+
+    first = Pipeline(Settings(index_dir=index_copy))
+    expected = first.ask(Q).to_json()["citations"]
+    assert (index_copy / "cache" / "registry-resqa.json.seal").exists()
+    code = ("import json, sys\nfrom resqa.config import Settings\nfrom resqa.pipeline import Pipeline\n"
+            f"p = Pipeline(Settings(index_dir={str(index_copy)!r}))\n"
+            f"print(json.dumps([p.ask({Q!r}).to_json()['citations'], 'chromadb' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [expected, False]
+
+    reader = Pipeline(Settings(index_dir=index_copy))
+    assert reader.index._store is None and reader.ask(Q).to_json()["citations"] == expected
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "note.md").write_text("# Ransomware note\n\nHospitals hit by ransomware must report the attack "
+                                    "to the national contact point within 24 hours.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "resqa.cli", "ingest", str(folder), "--index", str(index_copy)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    res = reader.search("Within how many hours must hospitals report a ransomware attack?")
+    assert res.hits[0].clause.doc_id == "note" and reader.index._store is not None
+
+
 def test_a_segment_chromadb_cannot_replay_is_reported_as_damage_naming_the_rebuild():
     """What chromadb 1.5.9 raises when a kill left a collection's HNSW segment half-written
     (seen in test_ingest_survives_sigkill_at_random_points): a damaged index, fixed by a rebuild."""

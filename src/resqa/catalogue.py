@@ -185,8 +185,8 @@ def generation_of(docs: dict[str, DocInfo]) -> str:
     return hashlib.sha1(f"{PARSER_VERSION}/{DERIVED_VERSION}\n{key}".encode()).hexdigest()[:16]
 
 
-def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalogue:
-    """The catalogue of the registry `docs`: from the disk cache, or rebuilt from the store."""
+def cached(docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalogue | None:
+    """The catalogue of the registry `docs` from the disk cache; None when it is absent or torn."""
     gen = generation_of(docs)
     cache = cache_root / gen
     if (cache / "clauses.json").exists() and (cache / "lexical" / "ids.json").exists():
@@ -199,6 +199,16 @@ def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalog
                 return Catalogue.of(gen, docs, clauses, LexicalIndex.load(cache / "lexical"), vectors, words, cache)
         except (OSError, ValueError, TypeError, KeyError):
             pass
+    return None
+
+
+def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalogue:
+    """The catalogue of the registry `docs`: from the disk cache, or rebuilt from the store."""
+    found = cached(docs, cache_root, dim)
+    if found is not None:
+        return found
+    gen = generation_of(docs)
+    cache = cache_root / gen
     clauses = _visible_clauses(store, docs)
     lexical = LexicalIndex.build([c.clause_id for c in clauses], _clause_tokens(clauses))
     vectors = VectorTable.from_store(store, {c.clause_id: c for c in clauses}, docs, dim)
@@ -230,14 +240,35 @@ class RegistryCopy:
     def write(self, stamp: str, docs: dict[str, DocInfo]) -> None:
         if not stamp:
             return
+        # a read-only cache folder: every start reads the registry in full
+        _write_json(self.path, {"stamp": stamp, "derived": f"{PARSER_VERSION}/{DERIVED_VERSION}",
+                                "docs": [asdict(d) for d in docs.values()]})
+
+    def seal(self, state: tuple[str, str], stored: int) -> None:
+        """Record that a full open found this copy's registry whole in the store (`stored`
+        clause records) while the store's file showed `state` (store.peek: its stamp and the
+        position of its record log)."""
+        _write_json(self.path.with_name(self.path.name + ".seal"), {"state": list(state), "stored": stored})
+
+    def sealed(self, state: tuple[str, str]) -> int | None:
+        """The record count a full open saw, if the store's file still shows the `state` it
+        saw then: no record and no registry entry has been written since."""
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps({"stamp": stamp, "derived": f"{PARSER_VERSION}/{DERIVED_VERSION}",
-                                       "docs": [asdict(d) for d in docs.values()]}), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError:
-            pass  # a read-only cache folder: every start reads the registry in full
+            got = json.loads(self.path.with_name(self.path.name + ".seal").read_text(encoding="utf-8"))
+            return int(got["stored"]) if tuple(got["state"]) == state else None
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write atomically (a temporary file renamed), or not at all in a read-only folder."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 def _clause_tokens(clauses: list[Clause]) -> list[list[str]]:

@@ -11,11 +11,12 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from resqa import catalogue as catalogue_module
+from resqa import store as store_module
 from resqa.catalogue import Catalogue
 from resqa.config import PARSER_VERSION, Settings
 from resqa.embed import Embedder
@@ -29,29 +30,34 @@ FULL_CHECK_S = 30.0  # the registry is read in full at least this often (refresh
 
 
 class ClauseIndex:
-    """A Chroma-backed clause index: `store` for records, `catalogue` for what readers see."""
+    """A Chroma-backed clause index: `store` for records, `catalogue` for what readers see.
+
+    A local index that a full open of an earlier process found whole, and that nobody has
+    written since (store.peek: the same stamp and record-log position as then, sealed in the
+    registry copy), is served from its caches without starting chromadb; `store` is then opened
+    on first use: a write, or the first refresh that sees the file change."""
 
     def __init__(self, settings: Settings, embedder: Embedder, *, create: bool = False) -> None:
         self.settings = settings
         self.embedder = embedder
         self.catalogue = Catalogue()
         self._lock = threading.RLock()
+        self._store: Store | None = None
+        self._peeked: tuple[str, str] | None = None  # the store's state when served without opening it
         self._seen_stamp: str | None = None
         self._full_check_at = 0.0
         self._ingester: Ingester | None = None
         self._registry_copy_used = False  # the last refresh took the registry from its disk copy
         self._copy_written: tuple[str, str] | None = None  # (stamp, generation) of the copy this process wrote
+        where = str(settings.chroma_url or settings.index_dir)
+        before = None if create else store_module.peek(settings)
+        if before is not None and self._serve_sealed(before, where):
+            return
         try:
-            self.store = Store(settings, self.manifest, create=create)
+            self._store = Store(settings, self.manifest, create=create)
             self.refresh()
         except BackendError as exc:
-            if settings.chroma_url:
-                raise
-            if "readonly database" in str(exc):  # chromadb cannot open a store it may not write
-                raise IndexAccessError(read_only_message(settings.index_dir)) from exc
-            raise IndexDamagedError(f"the index at {settings.index_dir} is damaged or unreadable ({exc}) — "
-                                    "rebuild it with `resqa ingest --rebuild`") from exc
-        where = str(settings.chroma_url or settings.index_dir)
+            self._raise_open_error(exc)
         try:
             catalogue_module.check(self.catalogue, self.store.count(), where)
         except IndexDamagedError:
@@ -61,6 +67,54 @@ class ClauseIndex:
             self._copy_written = None  # and write it anew
             self.refresh(force=True)
             catalogue_module.check(self.catalogue, self.store.count(), where)
+        after = store_module.peek(settings)
+        if before is not None and after is not None and before.state == after.state == (self._seen_stamp, after.log):
+            self._registry_copy().seal(after.state, self.store.count())  # nothing written meanwhile
+
+    def _serve_sealed(self, peeked: store_module.Peek, where: str) -> bool:
+        """Serve the catalogue from the caches when the store is as a full open sealed it."""
+        if {k: peeked.manifest.get(k) for k in self.manifest} != self.manifest:
+            return False  # a full open names the mismatch
+        copy = self._registry_copy()
+        stored = copy.sealed(peeked.state)
+        docs = copy.read(peeked.stamp) if stored is not None else None
+        found = catalogue_module.cached(docs, self._cache_root(), self.embedder.dim) if docs is not None else None
+        if found is None:
+            return False
+        try:
+            catalogue_module.check(found, stored, where)
+        except IndexDamagedError:
+            return False  # the copy disagrees with what the open counted: a full open decides
+        self.catalogue, self._peeked = found, peeked.state
+        self._seen_stamp, self._full_check_at = peeked.stamp, time.monotonic()
+        self._registry_copy_used, self._copy_written = True, (peeked.stamp, found.generation)
+        return True
+
+    def _raise_open_error(self, exc: BackendError) -> NoReturn:
+        if self.settings.chroma_url:
+            raise exc
+        if "readonly database" in str(exc):  # chromadb cannot open a store it may not write
+            raise IndexAccessError(read_only_message(self.settings.index_dir)) from exc
+        raise IndexDamagedError(f"the index at {self.settings.index_dir} is damaged or unreadable ({exc}) — "
+                                "rebuild it with `resqa ingest --rebuild`") from exc
+
+    @property
+    def store(self) -> Store:
+        """The store, opened now if the index was served from its caches (class doc)."""
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    try:
+                        self._store = Store(self.settings, self.manifest)
+                    except BackendError as exc:
+                        self._raise_open_error(exc)
+        return self._store
+
+    def _cache_root(self) -> Path:
+        return self._store.connection.cache_root if self._store is not None else Path(self.settings.index_dir) / "cache"
+
+    def _registry_copy(self) -> catalogue_module.RegistryCopy:
+        return catalogue_module.RegistryCopy(self._cache_root(), self.settings.collection)
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -74,6 +128,12 @@ class ClauseIndex:
         read of the registry every FULL_CHECK_S as a safety net for a writer that died between
         switching a document and bumping the stamp."""
         now = time.monotonic()
+        if self._peeked is not None:  # served from the caches (class doc)
+            peeked = store_module.peek(self.settings)
+            if not force and peeked is not None and peeked.state == self._peeked:
+                return False
+            with self._lock:  # written since, or unreadable so: open the store and read it all
+                self._peeked, force = None, True
         store = self.store
         if store.connection.source_changed():  # a read-only index's owner wrote to it: copy it again
             with self._lock:
@@ -105,7 +165,7 @@ class ClauseIndex:
         a document and bumping the stamp leaves a copy of the version before, whose clauses are
         still stored: that reader sees the library as it was a moment before, and the full read
         every FULL_CHECK_S (or the next writer's bump) brings the new version."""
-        copy = catalogue_module.RegistryCopy(self.store.connection.cache_root, self.settings.collection)
+        copy = self._registry_copy()
         docs = copy.read(stamp) if from_copy else None
         self._registry_copy_used = docs is not None
         read = docs is None

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -65,6 +67,56 @@ def chroma_errors(where: str) -> Iterator[None]:
             raise IndexDamagedError(f"an interrupted write left the index's vectors unreadable ({where}) — "
                                     "rebuild it with `resqa ingest --rebuild`") from exc
         raise BackendError(f"Chroma failed during {where}: {name}: {text[:300]}") from exc
+
+
+@dataclass(frozen=True)
+class Peek:
+    """A local store's state as its SQLite file shows it (peek)."""
+
+    stamp: str  # the registry's change stamp (Store.stamp)
+    log: str  # the position of the record log: every record written or deleted advances it
+    manifest: dict[str, Any]  # the clause collection's metadata
+
+    @property
+    def state(self) -> tuple[str, str]:
+        return self.stamp, self.log
+
+
+def peek(settings: Settings) -> Peek | None:
+    """Read a local store's stamp, manifest and log position from its SQLite file with the
+    standard library, without starting chromadb: importing it is 0.6 s of a one-second cold
+    `resqa ask` (issue 19), and a reader that finds the store as a full open last saw it serves
+    from its caches alone (index.ClauseIndex). This reads chromadb's own tables (collections,
+    collection_metadata, embeddings_queue, max_seq_id; tests/test_faults.py holds it to what
+    chromadb's API reports): None whenever that fails — a server, a missing, locked, damaged or
+    read-only file, another layout — and the caller opens the store as usual."""
+    if settings.chroma_url:
+        return None
+    db = Path(settings.index_dir) / "chroma" / "chroma.sqlite3"
+    names = (f"{settings.collection}_clauses", f"{settings.collection}_documents")
+    try:
+        if not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
+            return None  # a read-only store is served from a copy (Connection._snapshot)
+        con = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=0.1)
+        try:
+            rows = con.execute(
+                "SELECT c.name, m.key, m.str_value, m.int_value, m.float_value, m.bool_value FROM collections c "
+                "JOIN collection_metadata m ON m.collection_id = c.id WHERE c.name IN (?, ?)", names).fetchall()
+            queue, segments = con.execute(
+                "SELECT (SELECT max(seq_id) FROM embeddings_queue), "
+                "(SELECT group_concat(segment_id || ':' || seq_id, ',') FROM "
+                "(SELECT segment_id, seq_id FROM max_seq_id ORDER BY segment_id))").fetchone()
+        finally:
+            con.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    meta: dict[str, dict[str, Any]] = {n: {} for n in names}
+    for name, key, *values in rows:
+        found = [v for v in values if v is not None]
+        meta[name][key] = bool(found[0]) if values[3] is not None else (found[0] if found else None)
+    if not meta[names[0]] or "stamp" not in meta[names[1]]:
+        return None
+    return Peek(str(meta[names[1]]["stamp"]), f"{queue}/{segments}", meta[names[0]])
 
 
 def drop(settings: Settings) -> None:

@@ -281,9 +281,15 @@ def phase_cold(spec: dict[str, Any]) -> dict[str, Any]:
         return time.perf_counter() - t
 
     n = spec.get("repeats", 5)
+    # the first ask after an ingest opens the store in full and seals its state; the others find
+    # it sealed and serve from the caches without starting chromadb (index.ClauseIndex). The
+    # serve phase sealed it already: unseal it to time that first ask too
+    for seal in (Path(spec["index"]) / "cache").glob("registry-*.seal"):
+        seal.unlink()
+    first = {"cold_first_ask_s": wall(exe)}
     if spec.get("only_ask"):
-        return {"cold_ask_s": statistics.median(wall(exe) for _ in range(n))}
-    return {"cold_ask_s": statistics.median(wall(exe) for _ in range(n)),
+        return {**first, "cold_ask_s": statistics.median(wall(exe) for _ in range(n))}
+    return {**first, "cold_ask_s": statistics.median(wall(exe) for _ in range(n)),
             "cold_python_s": statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(n)),
             "cold_import_llamaindex_chromadb_s": statistics.median(
                 wall([sys.executable, "-c", "import chromadb, llama_index.core"]) for _ in range(n))}
@@ -341,7 +347,8 @@ def run(sizes: list[str], out_dir: Path, *, repeats: int = 3, baseline_max: int 
             cold = _child("cold", {**spec, "only_ask": size != "seed"})
             if size == "seed":
                 results["cold_start"] = cold
-            results["sizes"][size] = {**built, **served, "cold_ask_s": cold["cold_ask_s"]}
+            results["sizes"][size] = {**built, **served, "cold_ask_s": cold["cold_ask_s"],
+                                      "cold_first_ask_s": cold["cold_first_ask_s"]}
             save(results, out_dir)
     finally:
         if keep is None:
