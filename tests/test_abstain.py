@@ -109,3 +109,21 @@ def test_a_statistic_needs_a_quantity_and_a_date_is_none(text, evidence):
 ])
 def test_sanctions_are_evidenced_by_the_words_that_impose_them(text, evidence):
     assert evidences("sanction", text) is evidence
+
+
+@pytest.mark.parametrize("question", [
+    "For how long was UNOMIL set up?", "Until what date was the mandate authorized?",
+    "How quickly were governments to hand over the information?", "Pour quelle durée la Force a-t-elle été créée ?",
+    "Jusqu'à quand le mandat court-il ?", "¿Hasta qué fecha se estableció la Operación?", "Wie lange bleibt die Truppe?",
+])
+def test_a_question_asking_how_long_asks_for_a_duration(question):
+    assert "duration" in {a.name for a in abstain.triggered(question)}
+
+
+def test_a_duration_is_a_period_a_date_it_runs_until_or_a_time_span():
+    for text in ("established for a period until 31 October 1993", "for an initial period of six months",
+                 "to report within sixty days", "jusqu'au 30 juin 1994", "hasta el 31 de octubre"):
+        assert evidences("duration", text), text
+    for text in ("until the Council decides otherwise", "Decides to remain seized of the matter",
+                 "resolution 425 (1978)"):
+        assert not evidences("duration", text), text

@@ -510,3 +510,25 @@ def test_a_question_about_the_vote_is_answered_by_the_adoption_line(library, mon
     assert scoped and {h.clause.doc_id for h in scoped} == {"S/RES/165 (1961)"}
     monkeypatch.setattr(retrieve, "PART_WEIGHT", 0.0)  # without it, the clauses on the force come first
     assert library.search(q).hits[0].clause.clause_id != "S/RES/186 (1964)/adopt"
+
+
+def test_a_paragraph_holding_what_is_asked_gains_the_aspect_weight(library):
+    """"How long…?" asks for a duration (aspects.toml [duration]): a resolution's paragraph that
+    states one ("for a period of three months") gains ASPECT_WEIGHT over those that only share
+    the question's words; a question that asks for no such fact, or for a quantity of anything
+    (statistics, `ranks = false`), moves nothing, and neither do other texts' chunks."""
+    from resqa import retrieve
+
+    cat = library.index.catalogue
+    ids = ["S/RES/186 (1964)/op-2", "S/RES/186 (1964)/op-3", "S/RES/719 (1991)/op-1"]
+    base = dict.fromkeys(ids, 1.0)
+    fused = dict(base)
+    retrieve._holding_what_is_asked(fused, "How long was the force in Cyprus to stay?", cat)
+    assert fused == {**base, "S/RES/186 (1964)/op-3": 1.0 + retrieve.ASPECT_WEIGHT}
+    fused = dict(base)
+    retrieve._holding_what_is_asked(fused, "¿Hasta cuándo debía quedarse la fuerza en Chipre?", cat)
+    assert fused["S/RES/186 (1964)/op-3"] > fused["S/RES/186 (1964)/op-2"]
+    for q in ("What did the Council recommend about Cyprus?", "How many months was the force to stay?"):
+        fused = dict(base)
+        retrieve._holding_what_is_asked(fused, q, cat)
+        assert fused == base, q

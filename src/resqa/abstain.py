@@ -49,6 +49,7 @@ class Aspect:
     names: dict[str, str]
     triggers: tuple[str, ...]
     evidence: re.Pattern[str]
+    ranks: bool = True  # a paragraph holding the evidence ranks higher (retrieve._holding_what_is_asked)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ class Case:
 def aspects() -> tuple[Aspect, ...]:
     data = toml("aspects.toml")
     return tuple(Aspect(name, {k: v for k, v in d.items() if isinstance(v, str) and k != "evidence"},
-                        tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]))
+                        tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]), d.get("ranks", True))
                  for name, d in data.items())
 
 

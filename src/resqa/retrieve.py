@@ -56,6 +56,7 @@ from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
     ADDRESS_WEIGHT,
+    ASPECT_WEIGHT,
     CONTEXT_WEIGHT_FOLLOWUP,
     CONTEXT_WEIGHT_STANDALONE,
     DENSE_WEIGHT,
@@ -232,6 +233,27 @@ def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, n
         c = cat.clauses.get(cid)
         if c is not None and c.kind == "adoption" and (allowed is None or cid in allowed):
             fused[cid] = fused.get(cid, 0.0) + PART_WEIGHT
+
+
+def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogue) -> None:
+    """A question asking for a kind of fact (aspects.toml: how long, until when, the budget, the
+    vote…) is answered by a paragraph that states one: each candidate preambular or operative
+    paragraph whose text holds a triggered aspect's evidence gains ASPECT_WEIGHT, once. Only a
+    resolution's paragraphs: other texts' chunks (syntec's articles) rank as they did, and
+    syntec's refusals rely on where that evidence ranks (see _asked_of_its_part). Not for an
+    aspect marked `ranks = false` (statistics: any quantity is its evidence, so it raised a
+    numbered paragraph for "How many soldiers…?" and lost a right refusal)."""
+    if ASPECT_WEIGHT <= 0:
+        return
+    asked = [a for a in triggered(question) if a.ranks]
+    if not asked:
+        return
+    for cid in list(fused):
+        c = cat.clauses.get(cid)
+        if c is not None and c.kind in ("preamble", "operative"):
+            text = fold(c.text)
+            if any(a.evidence.search(text) for a in asked):
+                fused[cid] += ASPECT_WEIGHT
 
 
 def _top(fused: dict[str, float], k: int, named_docs: set[str], cat: Catalogue) -> Ranked:
@@ -442,6 +464,7 @@ class HybridRetriever:
         addressed = _addressed(query, doc_ids, cat)
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
         _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
+        _holding_what_is_asked(fused, query.text, cat)
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
