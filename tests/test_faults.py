@@ -303,9 +303,9 @@ def test_peek_reads_the_store_as_chromadb_reports_it(index_copy):
 
 
 def test_a_sealed_index_is_served_without_chromadb_until_it_changes(index_copy, tmp_path):
-    """A full open seals the registry copy with the store's state; a later process that finds
-    that state serves from the caches without importing chromadb (0.6 s of a cold ask), with
-    the same answer, and still sees what a writer adds afterwards."""
+    """A full open or an ingest seals the registry copy with the store's state; a later process
+    that finds that state serves from the caches without importing chromadb (0.6 s of a cold
+    ask), with the same answer, and still sees what a writer adds afterwards."""
     import json
 
     first = Pipeline(Settings(index_dir=index_copy))
@@ -329,6 +329,8 @@ def test_a_sealed_index_is_served_without_chromadb_until_it_changes(index_copy, 
     assert done.returncode == 0, done.stderr
     res = reader.search("Within how many hours must hospitals report a ransomware attack?")
     assert res.hits[0].clause.doc_id == "note" and reader.index._store is not None
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert again.returncode == 0 and json.loads(again.stdout)[1] is False  # the ingest sealed its index
 
 
 def test_a_segment_chromadb_cannot_replay_is_reported_as_damage_naming_the_rebuild():

@@ -67,9 +67,14 @@ class ClauseIndex:
             self._copy_written = None  # and write it anew
             self.refresh(force=True)
             catalogue_module.check(self.catalogue, self.store.count(), where)
-        after = store_module.peek(settings)
+        self._seal(before)
+
+    def _seal(self, before: store_module.Peek | None) -> None:
+        """Seal the registry copy with the store's state (class doc) when a full read just found
+        it whole and nothing was written since `before`, peeked before that read began."""
+        after = store_module.peek(self.settings)
         if before is not None and after is not None and before.state == after.state == (self._seen_stamp, after.log):
-            self._registry_copy().seal(after.state, self.store.count())  # nothing written meanwhile
+            self._registry_copy().seal(after.state, self.store.count())
 
     def _serve_sealed(self, peeked: store_module.Peek, where: str) -> bool:
         """Serve the catalogue from the caches when the store is as a full open sealed it."""
@@ -219,7 +224,12 @@ class ClauseIndex:
                 if self.catalogue.cache is not None:
                     shutil.rmtree(self.catalogue.cache, ignore_errors=True)
                 self.catalogue = Catalogue()
+        before = store_module.peek(self.settings)
         self.refresh(force=True)
+        if before is not None:  # a local store: seal it, so that the next reader skips chromadb too
+            with contextlib.suppress(IndexDamagedError):  # the next open reports it
+                catalogue_module.check(self.catalogue, self.store.count(), str(self.settings.index_dir))
+                self._seal(before)
         return report
 
     def remove(self, doc_id: str) -> None:
