@@ -86,6 +86,26 @@ def test_aligned_tokens_count_with_their_weight_and_report_their_full_weight_sco
     assert [c for c, _ in only_c] == ["c"] and scale_c == 0.0
 
 
+def test_a_words_rarity_is_judged_among_the_rows_of_its_own_language():
+    """Eight English rows and two French ones: "unies" is in one French row of ten, but in one of
+    the two French rows, and weighs as a French word that common (lexical._rarity_within_languages);
+    a word of both languages, and a library in one language, score exactly as plain BM25."""
+    import math
+
+    from resqa.lexical import LexicalIndex
+
+    ids = [f"en{i}" for i in range(8)] + ["fr0", "fr1"]
+    toks = [["united", "nations", f"w{i}"] for i in range(8)] + [["nations", "unies", "droit"], ["droit", "personne"]]
+    langs = ["en"] * 8 + ["fr"] * 2
+    plain = dict(LexicalIndex.build(ids, toks).search(["unies"], 10)[0])
+    balanced = dict(LexicalIndex.build(ids, toks, langs).search(["unies"], 10)[0])
+    idf = lambda n, df: math.log(1 + (n - df + 0.5) / (df + 0.5))  # noqa: E731 (bm25s's Lucene IDF)
+    assert balanced["fr0"] == pytest.approx(plain["fr0"] * idf(2, 1) / idf(10, 1), rel=1e-5)
+    shared = LexicalIndex.build(ids, toks).search(["nations"], 10)[0]
+    assert LexicalIndex.build(ids, toks, langs).search(["nations"], 10)[0] == shared
+    assert LexicalIndex.build(ids, toks, ["en"] * 10).search(["unies"], 10)[0] == list(plain.items())
+
+
 def test_words_written_as_names():
     from resqa.query import written_as_names
 

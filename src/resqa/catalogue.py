@@ -210,7 +210,7 @@ def load(store, docs: dict[str, DocInfo], cache_root: Path, dim: int) -> Catalog
     gen = generation_of(docs)
     cache = cache_root / gen
     clauses = _visible_clauses(store, docs)
-    lexical = LexicalIndex.build([c.clause_id for c in clauses], _clause_tokens(clauses))
+    lexical = LexicalIndex.build([c.clause_id for c in clauses], _clause_tokens(clauses), [c.language for c in clauses])
     vectors = VectorTable.from_store(store, {c.clause_id: c for c in clauses}, docs, dim)
     words = WordTable.from_store(store, dim), WordTable.from_store(store, dim, "query")
     _save(cache, clauses, lexical, vectors, words)

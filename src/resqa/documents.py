@@ -32,7 +32,7 @@ class DocumentIndex:
         by_doc: dict[str, list[Clause]] = {}
         for c in clauses.values():
             by_doc.setdefault(c.doc_id, []).append(c)
-        ids, tokens = [], []
+        ids, tokens, languages = [], [], []
         for doc, cs in sorted(by_doc.items()):
             if not is_structured({c.kind for c in cs}):
                 continue
@@ -41,8 +41,9 @@ class DocumentIndex:
                 toks.extend(tokens_for_clause(c.text, c.language))
             ids.append(doc)
             tokens.append(toks)
+            languages.append(cs[0].language)
         self.ids = ids
-        self._lexical = LexicalIndex.build(ids, tokens)
+        self._lexical = LexicalIndex.build(ids, tokens, languages)
 
     def save(self, path: Path) -> None:
         self._lexical.save(path)

@@ -93,6 +93,31 @@ def context_token(token: str) -> str:
     return "\u2192" + token
 
 
+def _rarity_within_languages(bm25, languages: list[str]) -> None:
+    """Rescale each word's BM25 scores (bm25s keeps them per word, IDF included) so that its IDF
+    counts the rows of the languages it occurs in, not the whole library's: in a library of 250
+    English resolutions and one French Declaration, "unies" occurs in few rows of all and so
+    weighed like a rare name, drawing every French question to the French text; among French
+    rows it is a common word. A library in one language is left exactly as it was."""
+    scores = bm25.scores
+    indptr, indices, data = scores["indptr"], scores["indices"], scores["data"]
+    codes = {lang: i for i, lang in enumerate(sorted(set(languages)))}
+    row_lang = np.fromiter((codes[lang] for lang in languages), dtype=np.int64, count=len(languages))
+    per_lang = np.bincount(row_lang, minlength=len(codes))
+    n = len(languages)
+    for t in range(len(indptr) - 1):
+        a, b = int(indptr[t]), int(indptr[t + 1])
+        if a == b:
+            continue
+        n_eff = int(per_lang[np.unique(row_lang[indices[a:b]])].sum())
+        if n_eff == n:
+            continue
+        df = b - a
+        old = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        new = np.log(1 + (n_eff - df + 0.5) / (df + 0.5))
+        data[a:b] *= new / old
+
+
 class LexicalIndex:
     """BM25 over an ordered list of clause ids; saved as bm25s arrays plus ids.json."""
 
@@ -101,7 +126,9 @@ class LexicalIndex:
         self._bm25 = bm25
 
     @classmethod
-    def build(cls, ids: list[str], token_lists: list[list[str]]) -> LexicalIndex:
+    def build(cls, ids: list[str], token_lists: list[list[str]], languages: list[str] | None = None) -> LexicalIndex:
+        """`languages`: each row's language, to judge a word's rarity among the rows of the
+        languages it is written in (_rarity_within_languages)."""
         import bm25s
 
         if not ids:
@@ -109,6 +136,8 @@ class LexicalIndex:
         bm25 = bm25s.BM25()
         # An empty token list would make bm25s drop the row; keep rows aligned with ids.
         bm25.index([t or ["\u2205"] for t in token_lists], show_progress=False)
+        if languages is not None and len(set(languages)) > 1:
+            _rarity_within_languages(bm25, languages)
         return cls(list(ids), bm25)
 
     def save(self, path: Path) -> None:
