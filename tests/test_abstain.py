@@ -125,5 +125,8 @@ def test_a_duration_is_a_period_a_date_it_runs_until_or_a_time_span():
                  "to report within sixty days", "jusqu'au 30 juin 1994", "hasta el 31 de octubre"):
         assert evidences("duration", text), text
     for text in ("until the Council decides otherwise", "Decides to remain seized of the matter",
-                 "resolution 425 (1978)"):
+                 "resolution 425 (1978)", "to report periodically", "en su cuadragésimo período de sesiones",
+                 "informes periódicos", "through the 1267 Committee"):
         assert not evidences("duration", text), text
+    for question in ("Within what framework did the Council act?", "What period of history does it recall?"):
+        assert "duration" not in {a.name for a in abstain.triggered(question)}, question

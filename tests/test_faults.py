@@ -333,6 +333,22 @@ def test_a_sealed_index_is_served_without_chromadb_until_it_changes(index_copy, 
     assert again.returncode == 0 and json.loads(again.stdout)[1] is False  # the ingest sealed its index
 
 
+def test_a_registry_copy_the_store_has_moved_past_is_not_sealed(index_copy):
+    """A writer killed between switching a document's registry record and bumping the stamp
+    leaves the stamp as it was, so the next open takes the registry from its copy (the version
+    before). That open must not seal the copy: a seal would serve the old version for good."""
+    first = Pipeline(Settings(index_dir=index_copy))
+    assert first.ask(Q).answerable
+    seal = index_copy / "cache" / "registry-resqa.json.seal"
+    assert seal.exists()
+    seal.unlink()
+    registry = _client(index_copy).get_collection("resqa_documents")
+    got = registry.get(ids=[DOC], include=["metadatas"])
+    registry.update(ids=[DOC], metadatas=[{**got["metadatas"][0], "hash": "0" * 64}])  # the switch, no bump
+    Pipeline(Settings(index_dir=index_copy))
+    assert not seal.exists()
+
+
 def test_a_segment_chromadb_cannot_replay_is_reported_as_damage_naming_the_rebuild():
     """What chromadb 1.5.9 raises when a kill left a collection's HNSW segment half-written
     (seen in test_ingest_survives_sigkill_at_random_points): a damaged index, fixed by a rebuild."""

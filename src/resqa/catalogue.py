@@ -245,9 +245,9 @@ class RegistryCopy:
                                 "docs": [asdict(d) for d in docs.values()]})
 
     def seal(self, state: tuple[str, str], stored: int) -> None:
-        """Record that a full open found this copy's registry whole in the store (`stored`
+        """Record that this copy's registry is the store's and was found whole in it (`stored`
         clause records) while the store's file showed `state` (store.peek: its stamp and the
-        position of its record log)."""
+        position of its record log; index.ClauseIndex._seal)."""
         _write_json(self.path.with_name(self.path.name + ".seal"), {"state": list(state), "stored": stored})
 
     def sealed(self, state: tuple[str, str]) -> int | None:
@@ -264,7 +264,7 @@ def _write_json(path: Path, data: Any) -> None:
     """Write atomically (a temporary file renamed), or not at all in a read-only folder."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+        tmp = path.with_name(path.name + f".tmp{os.getpid()}-{threading.get_ident()}")
         tmp.write_text(json.dumps(data), encoding="utf-8")
         tmp.replace(path)
     except OSError:

@@ -100,6 +100,8 @@ def _rarity_within_languages(bm25, languages: list[str]) -> None:
     weighed like a rare name, drawing every French question to the French text; among French
     rows it is a common word. A library in one language is left exactly as it was."""
     scores = bm25.scores
+    if bm25.method != "lucene" or int(scores.get("num_docs", len(languages))) != len(languages):
+        return  # the rescale below is Lucene's IDF over these rows; anything else stays plain BM25
     indptr, indices, data = scores["indptr"], scores["indices"], scores["data"]
     codes = {lang: i for i, lang in enumerate(sorted(set(languages)))}
     row_lang = np.fromiter((codes[lang] for lang in languages), dtype=np.int64, count=len(languages))

@@ -236,8 +236,8 @@ def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, n
 
 
 def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogue) -> None:
-    """A question asking for a kind of fact (aspects.toml: how long, until when, the budget, the
-    vote…) is answered by a paragraph that states one: each candidate preambular or operative
+    """A question asking for a kind of fact (aspects.toml: how long, until when, the budget, a
+    sanction…) is answered by a paragraph that states one: each candidate preambular or operative
     paragraph whose text holds a triggered aspect's evidence gains ASPECT_WEIGHT, once. Only a
     resolution's paragraphs: other texts' chunks (syntec's articles) rank as they did, and
     syntec's refusals rely on where that evidence ranks (see _asked_of_its_part). Not for an
