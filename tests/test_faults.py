@@ -363,6 +363,9 @@ def test_a_segment_chromadb_cannot_replay_is_reported_as_damage_naming_the_rebui
     assert _broken_by_chroma(IndexDamagedError.exit_code, "resqa: an interrupted write left the index's vectors "
                              "unreadable (reading clauses) — rebuild it with `resqa ingest --rebuild`")
     assert not _broken_by_chroma(IndexDamagedError.exit_code, "resqa: the index disagrees with its registry")
+    with pytest.raises(IndexDamagedError, match=r"interrupted write.*resqa ingest --rebuild"):
+        with chroma_errors("reading vectors"):  # the next ingest after a SIGKILL, once in CI (2026-12-07)
+            raise InternalError("Error executing plan: Internal error: Error getting embedding")
 
 
 def test_a_long_lived_reader_rewrites_the_registry_copy_only_when_the_registry_changed(index_copy, monkeypatch):

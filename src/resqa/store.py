@@ -63,7 +63,9 @@ def chroma_errors(where: str) -> Iterator[None]:
         if any(s in (name + text) for s in ("Connect", "connect", "Timeout", "refused", "Unavailable")):
             raise BackendError(f"the Chroma server is not answering ({where}: {name}); "
                                "start it, or unset RESQA_CHROMA_URL to use the local index") from exc
-        if "hnsw segment" in text:  # chromadb 1.5 cannot replay its log into a segment a kill left half-written
+        # chromadb 1.5 cannot replay its log into a segment a kill left half-written, or finds a
+        # record whose vector that segment lacks ("Error getting embedding", seen once in CI)
+        if "hnsw segment" in text or "Error getting embedding" in text:
             raise IndexDamagedError(f"an interrupted write left the index's vectors unreadable ({where}) — "
                                     "rebuild it with `resqa ingest --rebuild`") from exc
         raise BackendError(f"Chroma failed during {where}: {name}: {text[:300]}") from exc
