@@ -532,3 +532,32 @@ def test_a_paragraph_holding_what_is_asked_gains_the_aspect_weight(library):
         fused = dict(base)
         retrieve._holding_what_is_asked(fused, q, cat)
         assert fused == base, q
+
+
+def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(library):
+    """"What did resolution 186 call upon Member States to do?" is answered by the operative
+    paragraph opening with a verb of the request family ("1. Calls upon…"), not by the preambular
+    paragraph that shares the question's names: the two swap their scores, the best score stays.
+    A question asking nothing of anyone, or a preambular paragraph that reports a request itself,
+    moves nothing."""
+    import dataclasses
+
+    from resqa import retrieve
+
+    cat = library.index.catalogue
+    base = {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-2": 0.8, "S/RES/186 (1964)/op-1": 0.6,
+            "S/RES/719 (1991)/pre-1": 0.7}
+    for q in ("What did resolution 186 call upon Member States to do about Cyprus?",
+              "¿Qué pidió el Consejo a los Estados Miembros sobre Chipre?"):
+        fused = dict(base)
+        retrieve._what_was_asked(fused, set(retrieve.tokens_for_query(q)), cat)
+        assert fused == {**base, "S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/pre-1": 0.6}, q
+    fused = dict(base)
+    retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What did the Council note about Cyprus?")), cat)
+    assert fused == base
+    pre = cat.clauses["S/RES/186 (1964)/pre-1"]
+    cat.clauses["S/RES/186 (1964)/pre-1"] = dataclasses.replace(
+        pre, text=pre.text + " and the appeal calling upon the parties to exercise restraint")
+    fused = dict(base)
+    retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What were the parties called upon to do?")), cat)
+    assert fused == base

@@ -22,6 +22,8 @@ names no resolution ("And what does it ask of the Secretary-General?") is asked 
 previous question named, or, when it named none, of the resolution its best clause was in. A
 question that writes a year ("in 1990") or a month ("in May 1988") raises that period's documents
 in the document stage (YEAR_WEIGHT). A clause whose opening verb the question uses gets LABEL_WEIGHT.
+A question asking what someone was asked to do ranks the operative paragraph that asks it above
+the preambular paragraphs of its document (_what_was_asked).
 An operative clause also holds, apart, the names its document's preamble writes ("Calls upon the
 parties": the parties the preamble names; catalogue._clause_tokens); a question word matches
 them at INHERITED_WEIGHT of a word of the clause's own.
@@ -256,6 +258,44 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
                 fused[cid] += ASPECT_WEIGHT
 
 
+def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue) -> None:
+    """A question asking what someone was asked to do ("What did resolution 27 call upon the parties
+    to do?", "¿qué le pidió a Egipto?": a verb of a lexicon.toml family) is answered by the
+    operative paragraph that asks it, not by the preambular paragraph that names the parties and
+    often shares more of the question's words ("Noting with concern the hostilities between the
+    Netherlands and…"). In each document among the candidates, when a preambular paragraph ranks
+    above the best operative paragraph opening with a verb of that family, the two swap their
+    scores. A preambular paragraph that itself holds such a verb ("…the Convention, calling upon
+    States parties to…") reports a request and keeps its place. Scores are swapped, not added to,
+    so the best score (and what the refusal and the "may also answer" ratio read) is unchanged."""
+    asked = [f for f in _family_stems() if own_tokens & f]
+    if not asked:
+        return
+    by_doc: dict[str, list[str]] = {}
+    for cid in fused:
+        c = cat.clauses.get(cid)
+        if c is not None and c.kind in ("preamble", "operative"):
+            by_doc.setdefault(c.doc_id, []).append(cid)
+    for ids in by_doc.values():
+        for fam in asked:
+            ops = [cid for cid in ids if cat.clauses[cid].kind == "operative" and cat.clauses[cid].label
+                   and fam & _label_stems(cat.clauses[cid].label)]
+            if not ops:
+                continue
+            op = max(ops, key=lambda cid: fused[cid])
+            above = [cid for cid in ids if cat.clauses[cid].kind == "preamble" and fused[cid] > fused[op]
+                     and not fam & set(tokens_for_query(cat.clauses[cid].text))]
+            if above:
+                top = max(above, key=lambda cid: fused[cid])
+                fused[op], fused[top] = fused[top], fused[op]
+
+
+@functools.cache
+def _family_stems() -> tuple[frozenset[str], ...]:
+    """The stems of each family of operative verbs (lexicon.toml [families])."""
+    return tuple(frozenset(tokens_for_query(" ".join(sorted(f)))) for f in families())
+
+
 def _top(fused: dict[str, float], k: int, named_docs: set[str], cat: Catalogue) -> Ranked:
     """The k best clauses; with several documents named ("resolutions 660 and 661"), the best
     clause of each is a hit too."""
@@ -465,6 +505,7 @@ class HybridRetriever:
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
         _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
         _holding_what_is_asked(fused, query.text, cat)
+        _what_was_asked(fused, terms.own_tokens, cat)
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
