@@ -79,8 +79,9 @@ from resqa.tuning import (
 @functools.lru_cache(maxsize=4096)
 def _label_stems(label: str) -> frozenset[str]:
     """The stems of a clause's opening verb ("Calls upon", "DEMANDE INSTAMMENT") and of its
-    meanings in the other languages (lexicon.toml); for an operative verb that asks something of
-    someone, those of every verb of its family too ("Calls upon" meets "ask", "pidió")."""
+    meanings in the other languages (lexicon.toml); for an operative verb of a family (asking
+    something of someone, deciding), those of every verb of its family too ("Calls upon" meets
+    "ask", "pidió"; "Decides" meets "decidió")."""
     kw = match_keyword(label)
     meanings = " ".join(kw[0].meanings.values()) if kw else ""
     stems = set(tokens_for_query(f"{label} {meanings}"))
@@ -260,7 +261,8 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
 
 def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue) -> None:
     """A question asking what someone was asked to do ("What did resolution 27 call upon the parties
-    to do?", "¿qué le pidió a Egipto?": a verb of a lexicon.toml family) is answered by the
+    to do?", "¿qué le pidió a Egipto?": a verb of a lexicon.toml family; "what did it decide"
+    likewise) is answered by the
     operative paragraph that asks it, not by the preambular paragraph that names the parties and
     often shares more of the question's words ("Noting with concern the hostilities between the
     Netherlands and…"). In each document among the candidates, when a preambular paragraph ranks
