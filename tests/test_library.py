@@ -555,9 +555,13 @@ def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(librar
     fused = dict(base)
     retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What did the Council note about Cyprus?")), cat)
     assert fused == base
+    # an operative paragraph opened by another verb gives way too
+    fused = {"S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/op-1": 0.6}
+    retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What were Member States asked to do?")), cat)
+    assert fused == {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.6}
     pre = cat.clauses["S/RES/186 (1964)/pre-1"]
     cat.clauses["S/RES/186 (1964)/pre-1"] = dataclasses.replace(
         pre, text=pre.text + " and the appeal calling upon the parties to exercise restraint")
-    fused = dict(base)
+    fused = {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-1": 0.6}
     retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What were the parties called upon to do?")), cat)
-    assert fused == base
+    assert fused == {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-1": 0.6}

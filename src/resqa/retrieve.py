@@ -262,14 +262,15 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
 def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue) -> None:
     """A question asking what someone was asked to do ("What did resolution 27 call upon the parties
     to do?", "¿qué le pidió a Egipto?": a verb of a lexicon.toml family; "what did it decide"
-    likewise) is answered by the
-    operative paragraph that asks it, not by the preambular paragraph that names the parties and
-    often shares more of the question's words ("Noting with concern the hostilities between the
-    Netherlands and…"). In each document among the candidates, when a preambular paragraph ranks
-    above the best operative paragraph opening with a verb of that family, the two swap their
-    scores. A preambular paragraph that itself holds such a verb ("…the Convention, calling upon
-    States parties to…") reports a request and keeps its place. Scores are swapped, not added to,
-    so the best score (and what the refusal and the "may also answer" ratio read) is unchanged."""
+    likewise) is answered by the operative paragraph that asks it, not by the preambular
+    paragraph that names the parties and often shares more of the question's words ("Noting with concern the hostilities between the
+    Netherlands and…"), nor by an operative paragraph opened by another verb ("1. Deplores…").
+    In each document among the candidates, when such a paragraph ranks above the best operative
+    paragraph opening with a verb of that family, the two swap their scores. A paragraph that
+    itself holds such a verb ("…the Convention, calling upon States parties to…", "Deplores that
+    the requests have not been met") reports a request and keeps its place. Scores are swapped,
+    not added to, so the best score (and what the refusal and the "may also answer" ratio read)
+    is unchanged."""
     asked = [f for f in _family_stems() if own_tokens & f]
     if not asked:
         return
@@ -285,7 +286,7 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
             if not ops:
                 continue
             op = max(ops, key=lambda cid: fused[cid])
-            above = [cid for cid in ids if cat.clauses[cid].kind == "preamble" and fused[cid] > fused[op]
+            above = [cid for cid in ids if fused[cid] > fused[op]
                      and not fam & set(tokens_for_query(cat.clauses[cid].text))]
             if above:
                 top = max(above, key=lambda cid: fused[cid])
