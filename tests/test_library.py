@@ -565,3 +565,27 @@ def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(librar
     fused = {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-1": 0.6}
     retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What were the parties called upon to do?")), cat)
     assert fused == {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-1": 0.6}
+
+
+def test_place_names_are_translated_through_the_cldr_table():
+    """A country's name in one language names it in the others (data/places.tsv, the Unicode
+    CLDR's names): by a word only that place's names hold, by all the telling words of a longer
+    name ("Estados Unidos", not "Estados Miembros"), not by a word many names share ("South")."""
+    from resqa.lexicon import places_named
+
+    assert "africa" in places_named(["Sudáfrica"])["Sudáfrica"]
+    assert {"korea", "corea"} <= places_named(["corée"])["corée"]
+    assert "lebanon" in places_named(["líbano"])["líbano"]
+    assert {"falkland", "malvinas"} <= places_named(["Malouines"])["Malouines"]
+    assert "states" in places_named(["Estados", "Unidos"])["Estados"]
+    assert places_named(["Estados", "Miembros"]) == {}
+    assert places_named(["South", "Council", "resolution"]) == {}
+
+
+def test_a_place_named_in_another_language_is_matched(library):
+    """"Chipre" is no word of the library; through the place table it counts as "Cyprus" (a sure
+    alignment: the lexical query holds it, the word is not unmatched), whatever the embedder."""
+    res = library.search("¿Qué recomendó el Consejo sobre Chipre?")
+    assert res.aligned.get("chipre") == "cyprus"
+    assert "chipre" not in res.evidence.unmatched
+    assert res.hits[0].clause.doc_id == "S/RES/186 (1964)"

@@ -109,3 +109,66 @@ def bodies_asked(question: str, bodies: Iterable[str]) -> set[str] | None:
         return None
     named = {b for b in bodies if any(kind in b.lower().split() for kind in kinds)}
     return named or None
+
+
+# ---------------------------------------------------------------- places (data/places.tsv)
+PLACE_WORD_SHARE = 2  # a word of at most this many places' names in a language tells them apart
+# ("corée": North and South Korea); one of more ("south", "république", "islands") does not
+
+
+@dataclass(frozen=True)
+class _Name:
+    place: str
+    words: frozenset[str]  # its content words, folded
+    needed: frozenset[str]  # those a question must write to name it: its telling words, or all
+
+
+@cache
+def _places() -> tuple[dict[str, tuple[_Name, ...]], dict[str, frozenset[str]]]:
+    """({folded word: the names it is needed for}, {place: the words that name it in every
+    language: each name's telling words, or all its words when none tells}) from the
+    Unicode CLDR's country and region names (data/places.tsv, resqa.tools.places)."""
+    from importlib import resources
+
+    stop = language.all_stopwords()
+    names: list[tuple[str, str, frozenset[str]]] = []
+    share: dict[tuple[str, str], set[str]] = {}
+    text = fold(resources.files(data).joinpath("places.tsv").read_text(encoding="utf-8"))  # codes too: keys only
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        code, lang, name = line.split("\t")
+        words = frozenset(w for w in re.findall(r"[^\W\d_]{3,}", name) if w not in stop)
+        names.append((code, lang, words))
+        for w in words:
+            share.setdefault((lang, w), set()).add(code)
+    by_word: dict[str, list[_Name]] = {}
+    words_of: dict[str, set[str]] = {}
+    for code, lang, words in names:
+        if not words:
+            continue
+        telling = frozenset(w for w in words if len(share[(lang, w)]) <= PLACE_WORD_SHARE)
+        n = _Name(code, words, telling or words)
+        for w in n.needed:
+            by_word.setdefault(w, []).append(n)
+        words_of.setdefault(code, set()).update(n.needed)
+    return {w: tuple(ns) for w, ns in by_word.items()}, {c: frozenset(ws) for c, ws in words_of.items()}
+
+
+def places_named(words: Iterable[str]) -> dict[str, frozenset[str]]:
+    """{question word: the words naming the same country or region in the other languages} for the
+    places the question's words name: every telling word of one of the place's names ("Sudáfrica";
+    "Corée", of "Corée du Sud" and "Corée du Nord"; "Estados" and "Unidos" together, not "Estados
+    Miembros"), or all its words when none tells ("Afrique du Sud"); a name within a longer one
+    named too ("Afrique" in "Afrique du Sud") does not count. e5's word vectors align place names
+    poorly ("corée" -> "korea" at a margin of 0.016, "sudáfrica" -> "sudan"); the Unicode CLDR's
+    names are a translation table for them."""
+    by_word, words_of = _places()
+    folded = {fold(w): w for w in words}
+    found = [n for w in folded for n in by_word.get(w, ()) if n.needed <= folded.keys()]
+    found = [n for n in found if not any(n.words < m.words for m in found)]
+    out: dict[str, set[str]] = {}
+    for n in found:
+        for w in n.needed:
+            out.setdefault(folded[w], set()).update(words_of[n.place] - folded.keys())
+    return {w: frozenset(ns) for w, ns in out.items()}

@@ -53,7 +53,7 @@ from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
-from resqa.lexicon import bodies_asked, families, match_keyword
+from resqa.lexicon import bodies_asked, families, match_keyword, places_named
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
@@ -189,6 +189,21 @@ def _unmatched(words: list[str], alignment: dict[str, tuple[str, float]], lexica
     return tuple(w for w in words
                  if alignment.get(w, ("", 0.0))[1] < MATCH_CONFIDENCE
                  and not (lexical and any(lexical.knows(t) for t in tokens_for_query(w))))
+
+
+def _places_in(words: list[str], lexical: LexicalIndex | None) -> dict[str, list[str]]:
+    """{question word no clause contains: the corpus words naming the same place in another
+    language} ("Sudáfrica" -> "south", "africa"; lexicon.places_named). They count in BM25 as a
+    sure alignment (EXTRA_WEIGHT) and make the word a matched one."""
+    if lexical is None:
+        return {}
+    unknown = [w for w in words if not any(lexical.knows(t) for t in tokens_for_query(w))]
+    out = {}
+    for w, names in places_named(unknown).items():
+        known = sorted(n for n in names if any(lexical.knows(t) for t in tokens_for_query(n)))
+        if known:
+            out[w] = known
+    return out
 
 
 def _extra_tokens(alignment: dict[str, tuple[str, float]], own_tokens: set[str]) -> dict[str, float]:
@@ -429,7 +444,12 @@ class HybridRetriever:
         they add to the lexical query, and which question words the documents show no trace of."""
         alignment = align_terms(cat.words, words, wvecs) if words and cat.words is not None else {}
         own_tokens = set(tokens_for_query(lexical_text))
-        return _Terms(own_tokens=own_tokens, extra=_extra_tokens(alignment, own_tokens),
+        extra = _extra_tokens(alignment, own_tokens)
+        for w, names in _places_in(words, cat.lexical).items():
+            alignment[w] = (names[0], 1.0)
+            for t in {t for n in names for t in tokens_for_query(n)} - own_tokens:
+                extra[t] = max(extra.get(t, 0.0), EXTRA_WEIGHT)
+        return _Terms(own_tokens=own_tokens, extra=extra,
                       aligned={w: cw for w, (cw, _conf) in alignment.items()},
                       unmatched=_unmatched(words, alignment, cat.lexical))
 
