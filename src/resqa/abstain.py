@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from resqa.clean import fold
 from resqa.data import toml
@@ -110,9 +110,11 @@ def _matches(trigger: str, folded: str) -> bool:
     return (" " + trigger + " ") in folded
 
 
-def triggered(question: str) -> list[Aspect]:
+@lru_cache(maxsize=1024)
+def triggered(question: str) -> tuple[Aspect, ...]:
+    """The aspects a question asks for (read by retrieval twice and by the refusal once per question)."""
     folded = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
-    return [a for a in aspects() if any(_matches(t, folded) for t in a.triggers)]
+    return tuple(a for a in aspects() if any(_matches(t, folded) for t in a.triggers))
 
 
 def _as_written(word: str, question: str) -> str:

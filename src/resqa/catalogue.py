@@ -250,6 +250,13 @@ class RegistryCopy:
         position of its record log; index.ClauseIndex._seal)."""
         _write_json(self.path.with_name(self.path.name + ".seal"), {"state": list(state), "stored": stored})
 
+    @classmethod
+    def unseal_all(cls, cache_root: Path) -> None:
+        """Drop every collection's seal under `cache_root`: the next reader opens the store in
+        full (and seals it again). For measuring that full open (tools.bench)."""
+        for seal in cache_root.glob(f"{cls.PREFIX}*.json.seal"):
+            seal.unlink(missing_ok=True)
+
     def sealed(self, state: tuple[str, str]) -> int | None:
         """The record count a full open saw, if the store's file still shows the `state` it
         saw then: no record and no registry entry has been written since."""

@@ -107,17 +107,16 @@ def _rarity_within_languages(bm25, languages: list[str]) -> None:
     row_lang = np.fromiter((codes[lang] for lang in languages), dtype=np.int64, count=len(languages))
     per_lang = np.bincount(row_lang, minlength=len(codes))
     n = len(languages)
-    for t in range(len(indptr) - 1):
-        a, b = int(indptr[t]), int(indptr[t + 1])
-        if a == b:
-            continue
-        n_eff = int(per_lang[np.unique(row_lang[indices[a:b]])].sum())
-        if n_eff == n:
-            continue
-        df = b - a
-        old = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        new = np.log(1 + (n_eff - df + 0.5) / (df + 0.5))
-        data[a:b] *= new / old
+    df = np.diff(indptr).astype(np.int64)
+    # which languages each word occurs in: one flag per (word, language), from its rows
+    present = np.zeros((len(df), len(codes)), dtype=bool)
+    present[np.repeat(np.arange(len(df)), df), row_lang[indices]] = True
+    n_eff = present.astype(np.int64) @ per_lang
+    factor = np.ones(len(df), dtype=np.float64)
+    moved = (df > 0) & (n_eff != n)
+    d, m = df[moved].astype(np.float64), n_eff[moved].astype(np.float64)
+    factor[moved] = np.log(1 + (m - d + 0.5) / (d + 0.5)) / np.log(1 + (n - d + 0.5) / (d + 0.5))
+    data *= np.repeat(factor, df)
 
 
 class LexicalIndex:

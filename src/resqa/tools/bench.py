@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from resqa.catalogue import RegistryCopy
 from resqa.config import Settings
 from resqa.tools import bench_library, pct
 from resqa.tools.bench_report import save, summary
@@ -284,8 +285,7 @@ def phase_cold(spec: dict[str, Any]) -> dict[str, Any]:
     # an ingest seals the index and a reader that finds it sealed serves from the caches without
     # starting chromadb (index.ClauseIndex); one ask without the seal times the full open too
     # (an index another writer left unsealed), and seals it again
-    for seal in (Path(spec["index"]) / "cache").glob("registry-*.seal"):
-        seal.unlink()
+    RegistryCopy.unseal_all(Path(spec["index"]) / "cache")
     first = {"cold_unsealed_ask_s": wall(exe)}
     if spec.get("only_ask"):
         return {**first, "cold_ask_s": statistics.median(wall(exe) for _ in range(n))}
