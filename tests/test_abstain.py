@@ -130,3 +130,23 @@ def test_a_duration_is_a_period_a_date_it_runs_until_or_a_time_span():
         assert not evidences("duration", text), text
     for question in ("Within what framework did the Council act?", "What period of history does it recall?"):
         assert "duration" not in {a.name for a in abstain.triggered(question)}, question
+
+
+def test_a_deadline_is_a_date_something_must_happen_before():
+    """"Before 4 October 1969", "not later than 31 January 1973", "by 15 August 1982": the way the
+    Security Council sets a deadline (43 times in the library slice), next to "au plus tard" and
+    "within 30 days"; "by the parties" and "before the Council" set none."""
+    for text in ("withdraw its administration from the Territory immediately and in any case before 4 October 1969",
+                 "not later than\n31 January 1973", "by 15 August 1982", "avant le 4 octobre", "antes del 31 de marzo"):
+        assert evidences("deadline", text), text
+    for text in ("by the parties concerned", "before the Council", "by 13 votes to none"):
+        assert not evidences("deadline", text), text
+
+
+def test_sans_delai_asks_for_no_deadline():
+    """"Enquêter sans délai" is "investigate promptly": the aspect's `unless` phrases hide the
+    trigger; "quel délai" still asks for one."""
+    assert "deadline" not in {a.name for a in abstain.triggered(
+        "Quelle résolution a encouragé le Secrétaire général à enquêter sans délai ?")}
+    assert "deadline" not in {a.name for a in abstain.triggered("Que doit-il faire dans les meilleurs délais ?")}
+    assert "deadline" in {a.name for a in abstain.triggered("Quel délai la résolution fixe-t-elle ?")}

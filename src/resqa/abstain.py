@@ -50,6 +50,7 @@ class Aspect:
     triggers: tuple[str, ...]
     evidence: re.Pattern[str]
     ranks: bool = True  # a paragraph holding the evidence ranks higher (retrieve._holding_what_is_asked)
+    unless: tuple[str, ...] = ()  # folded phrases in which a trigger asks for nothing ("sans delai")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ class Case:
 def aspects() -> tuple[Aspect, ...]:
     data = toml("aspects.toml")
     return tuple(Aspect(name, {k: v for k, v in d.items() if isinstance(v, str) and k != "evidence"},
-                        tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]), d.get("ranks", True))
+                        tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]), d.get("ranks", True),
+                        tuple(fold(u) for u in d.get("unless", ())))
                  for name, d in data.items())
 
 
@@ -114,7 +116,13 @@ def _matches(trigger: str, folded: str) -> bool:
 def triggered(question: str) -> tuple[Aspect, ...]:
     """The aspects a question asks for (read by retrieval twice and by the refusal once per question)."""
     folded = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
-    return tuple(a for a in aspects() if any(_matches(t, folded) for t in a.triggers))
+    return tuple(a for a in aspects() if any(_matches(t, _without(folded, a.unless)) for t in a.triggers))
+
+
+def _without(folded: str, phrases: tuple[str, ...]) -> str:
+    for p in phrases:
+        folded = folded.replace(f" {p} ", " ")
+    return folded
 
 
 def _as_written(word: str, question: str) -> str:
