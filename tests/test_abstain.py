@@ -150,3 +150,18 @@ def test_sans_delai_asks_for_no_deadline():
         "Quelle résolution a encouragé le Secrétaire général à enquêter sans délai ?")}
     assert "deadline" not in {a.name for a in abstain.triggered("Que doit-il faire dans les meilleurs délais ?")}
     assert "deadline" in {a.name for a in abstain.triggered("Quel délai la résolution fixe-t-elle ?")}
+
+
+def test_a_question_asking_how_much_money_needs_a_sum_with_its_currency():
+    """[amount]: "What budget did resolution 866 set?" is answered only by a clause stating a sum
+    ("19,81 € bruts", "US$ 1.5 million", "2 millones de dólares"); a text that only mentions a
+    budget or compensation is no evidence. A question about funding in general asks no amount."""
+    for q in ("What budget did resolution 866 (1993) set for the Mission?", "¿Qué monto de indemnización fijó?",
+              "Quel est le montant de la valeur du point ?", "How much money was budgeted for that mission?"):
+        assert {"money", "amount"} <= {a.name for a in abstain.triggered(q)}, q
+    assert "amount" not in {a.name for a in abstain.triggered("How was the special fund to be financed?")}
+    for text in ("à 19,81 € bruts", "US$ 1.5 million", "a sum of 50 million dollars", "2 millones de dólares", "$100"):
+        assert evidences("amount", text), text
+    for text in ("requests the Secretary-General to submit a budget", "full and adequate compensation",
+                 "resolution 745 (1992)", "by 13 votes to none"):
+        assert not evidences("amount", text), text

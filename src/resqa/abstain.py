@@ -7,10 +7,11 @@ questions on this corpus (their best dense cosines overlap):
    hold; the nearest clauses would only answer about some other text. "None of the documents
    mentions IDCC 1486." So does a follow-up whose "it" is such a text ("What does resolution 243
    say?" refused, then "And what does it ask?").
-1. Aspects (data/aspects.toml): a question that asks for a budget, a vote, a sanction, a
-   deadline, an author, a statistic or who oversees the text's implementation is answered only
-   if a retrieved clause holds evidence of that kind (an amount, a vote count, a date limit, a
-   ministry or a monitoring body…). Otherwise: "the documents do not say".
+1. Aspects (data/aspects.toml): a question that asks for a budget, a sum of money, a vote, a
+   sanction, a deadline, a duration, an author, a statistic or who oversees the text's
+   implementation is answered only if a retrieved clause holds evidence of that kind (funding,
+   a sum with its currency, a vote count, a date limit, a ministry or a monitoring body…).
+   Otherwise: "the documents do not say".
 2. Nothing matched: none of the question's content words occurs in the documents, nor a word
    aligned to it with confidence (retrieve.MATCH_CONFIDENCE): "Does the resolution mention
    artificial intelligence?", "… WhatsApp?" The nearest clauses would be about something else.
