@@ -589,3 +589,37 @@ def test_a_place_named_in_another_language_is_matched(library):
     assert res.aligned.get("chipre") == "cyprus"
     assert "chipre" not in res.evidence.unmatched
     assert res.hits[0].clause.doc_id == "S/RES/186 (1964)"
+
+
+def test_whom_a_question_says_was_asked_picks_the_paragraph_that_asks_them(library):
+    """"What did the Council ask Indonesia to do about East Timor?": of a resolution's paragraphs
+    that ask something, the one that opens by naming whom the question says was asked ("2. Calls
+    upon the Government of Indonesia to withdraw…") comes first, over one that asks all States
+    about East Timor. The addressee is the names right after the verb, past articles and the
+    speaking body; a passive question names none."""
+    import dataclasses
+
+    from resqa import retrieve
+    from resqa.query import written_as_names
+
+    def addressee(q):
+        return retrieve._addressee(q, tuple(sorted(written_as_names(q))), {})
+
+    assert addressee("What did the Council ask Indonesia to do about East Timor?") >= {"indonesia"}
+    assert not addressee("What did the Council ask Indonesia to do about East Timor?") & {"east", "timor", "council"}
+    assert "directeur" in addressee("Qu'a-t-il demandé au Directeur général de l'Agence ?")
+    assert addressee("What did the Security Council urge the Libyan Government to do?") >= {"libyan", "government"}
+    assert addressee("What was Israel asked to do?") == frozenset()
+
+    cat = library.index.catalogue
+    op2 = cat.clauses["S/RES/186 (1964)/op-2"]
+    cat.clauses[op2.clause_id] = dataclasses.replace(
+        op2, label="Calls upon", text="2. Calls upon the Government of Cyprus to co-operate with the force;")
+    q = "What did the Council ask the Government of Cyprus to do?"
+    own = set(retrieve.tokens_for_query(q))
+    fused = {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}
+    retrieve._what_was_asked(fused, own, cat, addressee(q))
+    assert fused == {"S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/op-1": 0.7}
+    fused = {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}
+    retrieve._what_was_asked(fused, own, cat)  # no addressee: both ask, the better one stays first
+    assert fused == {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}

@@ -111,6 +111,17 @@ def bodies_asked(question: str, bodies: Iterable[str]) -> set[str] | None:
     return named or None
 
 
+@cache
+def body_words() -> frozenset[str]:
+    """The folded words of every body's names, in every language ("security", "council", "conseil",
+    "securite", "asamblea"…): a question writes them for the speaker, never for whom it addresses."""
+    out = {n for names in _kinds_asked().values() for n in names}
+    for body, d in lexicon().get("bodies", {}).items():
+        for name in [body, *d.get("names", {}).values()]:
+            out.update(w for w in language.words(fold(name)) if len(w) > 2)
+    return frozenset(out)
+
+
 # ---------------------------------------------------------------- places (data/places.tsv)
 PLACE_WORD_SHARE = 2  # a word of at most this many places' names in a language tells them apart
 # ("corée": North and South Korea); one of more ("south", "république", "islands") does not

@@ -38,13 +38,14 @@ that contextual query; a self-contained question barely does.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from resqa import references
+from resqa import language, references
 from resqa.abstain import Evidence, triggered
 from resqa.align import WordVectors, align_terms
 from resqa.catalogue import Catalogue
@@ -53,7 +54,7 @@ from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
-from resqa.lexicon import bodies_asked, families, match_keyword, places_named
+from resqa.lexicon import bodies_asked, body_words, families, match_keyword, places_named
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
@@ -274,18 +275,22 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
                 fused[cid] += ASPECT_WEIGHT
 
 
-def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue) -> None:
+def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue,
+                    addressee: frozenset[str] = frozenset()) -> None:
     """A question asking what someone was asked to do ("What did resolution 27 call upon the parties
     to do?", "¿qué le pidió a Egipto?": a verb of a lexicon.toml family; "what did it decide"
     likewise) is answered by the operative paragraph that asks it, not by the preambular
-    paragraph that names the parties and often shares more of the question's words ("Noting with concern the hostilities between the
-    Netherlands and…"), nor by an operative paragraph opened by another verb ("1. Deplores…").
-    In each document among the candidates, when such a paragraph ranks above the best operative
-    paragraph opening with a verb of that family, the two swap their scores. A paragraph that
-    itself holds such a verb ("…the Convention, calling upon States parties to…", "Deplores that
-    the requests have not been met") reports a request and keeps its place. Scores are swapped,
-    not added to, so the best score (and what the refusal and the "may also answer" ratio read)
-    is unchanged."""
+    paragraph that names the parties and often shares more of the question's words ("Noting with
+    concern the hostilities between the Netherlands and…"), nor by an operative paragraph opened
+    by another verb ("1. Deplores…"). In each document among the candidates, when such a paragraph
+    ranks above the best operative paragraph opening with a verb of that family, the two swap
+    their scores. A paragraph that itself holds such a verb ("…the Convention, calling upon States
+    parties to…", "Deplores that the requests have not been met") reports a request and keeps its
+    place. When the question names whom it asks (`addressee`: "ask Indonesia to…", "urge the
+    Libyan Government to…"; _addressee), the best such paragraph whose opening names them ("2.
+    Calls upon the Government of Indonesia to withdraw…") is the one, and every paragraph above it
+    that does not name them gives way. Scores are swapped, not added to, so the best score (and
+    what the refusal and the "may also answer" ratio read) is unchanged."""
     asked = [f for f in _family_stems() if own_tokens & f]
     if not asked:
         return
@@ -300,12 +305,52 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
                    and fam & _label_stems(cat.clauses[cid].label)]
             if not ops:
                 continue
-            op = max(ops, key=lambda cid: fused[cid])
-            above = [cid for cid in ids if fused[cid] > fused[op]
-                     and not fam & set(tokens_for_query(cat.clauses[cid].text))]
+            named = [cid for cid in ops if addressee & _opening_tokens(cat.clauses[cid].text)] if addressee else []
+            if named:
+                op = max(named, key=lambda cid: fused[cid])
+                above = [cid for cid in ids if fused[cid] > fused[op] and cid not in named]
+            else:
+                op = max(ops, key=lambda cid: fused[cid])
+                above = [cid for cid in ids if fused[cid] > fused[op]
+                         and not fam & set(tokens_for_query(cat.clauses[cid].text))]
             if above:
                 top = max(above, key=lambda cid: fused[cid])
                 fused[op], fused[top] = fused[top], fused[op]
+
+
+OPENING_WORDS = 14  # "2. Calls upon the Government of Indonesia to withdraw…": whom a paragraph asks
+
+
+def _opening_tokens(text: str) -> set[str]:
+    return set(tokens_for_query(" ".join(text.split()[:OPENING_WORDS])))
+
+
+def _addressee(question: str, names: tuple[str, ...], aligned: dict[str, str]) -> frozenset[str]:
+    """The tokens of whom the question says was asked: the words written as names right after a
+    verb of a family ("ask Indonesia to", "urge the Libyan Government to", "demandé au Directeur
+    général"), past articles and the speaking body ("the Council"), and their aligned
+    translations; empty when no name follows such a verb ("What was Israel asked to do", "pidió a
+    las autoridades sudafricanas")."""
+    if not names:
+        return frozenset()
+    family = frozenset().union(*_family_stems())
+    stop, bodies, named = language.all_stopwords(), body_words(), set(names)
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", question)
+    run: list[str] = []
+    for i, w in enumerate(words):
+        if not family & set(tokens_for_query(w)):
+            continue
+        for x in (x.lower() for x in words[i + 1:i + 8]):
+            if x in named and fold(x) not in bodies:
+                run.append(x)
+            elif run or not (fold(x) in stop or fold(x) in bodies):
+                break
+    out: set[str] = set()
+    for w in run:
+        out.update(tokens_for_query(w))
+        if w in aligned:
+            out.update(tokens_for_query(aligned[w]))
+    return frozenset(out)
 
 
 @functools.cache
@@ -528,7 +573,7 @@ class HybridRetriever:
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
         _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
         _holding_what_is_asked(fused, query.text, cat)
-        _what_was_asked(fused, terms.own_tokens, cat)
+        _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, names, terms.aligned))
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
