@@ -287,7 +287,7 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
     their scores. A paragraph that itself holds such a verb ("…the Convention, calling upon States
     parties to…", "Deplores that the requests have not been met") reports a request and keeps its
     place. When the question names whom it asks (`addressee`: "ask Indonesia to…", "urge the
-    Libyan Government to…"; _addressee), the best such paragraph whose opening names them ("2.
+    Libyan Government to…"; _addressee), the best such paragraph that asks them (_asks_whom: "2.
     Calls upon the Government of Indonesia to withdraw…") is the one, and every paragraph above it
     that does not name them gives way. Scores are swapped, not added to, so the best score (and
     what the refusal and the "may also answer" ratio read) is unchanged."""
@@ -305,7 +305,7 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
                    and fam & _label_stems(cat.clauses[cid].label)]
             if not ops:
                 continue
-            named = [cid for cid in ops if addressee & _opening_tokens(cat.clauses[cid].text)] if addressee else []
+            named = [cid for cid in ops if addressee & _asks_whom(cat.clauses[cid])] if addressee else []
             if named:
                 op = max(named, key=lambda cid: fused[cid])
                 above = [cid for cid in ids if fused[cid] > fused[op] and cid not in named]
@@ -318,11 +318,19 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
                 fused[op], fused[top] = fused[top], fused[op]
 
 
-OPENING_WORDS = 14  # "2. Calls upon the Government of Indonesia to withdraw…": whom a paragraph asks
+ADDRESSEE_WORDS = 5  # "2. Calls upon | the Government of Indonesia | to…": whom a paragraph asks
 
 
-def _opening_tokens(text: str) -> set[str]:
-    return set(tokens_for_query(" ".join(text.split()[:OPENING_WORDS])))
+def _asks_whom(clause) -> set[str]:
+    """The tokens of the words right after a paragraph's opening verb, up to "to" or a punctuation
+    mark and at most ADDRESSEE_WORDS: whom it asks ("Requests | the Secretary-General | to…",
+    "DEMANDE INSTAMMENT | à tous les pays membres |,"), not whom it mentions later ("Demands that
+    Iraq cooperate with the Secretary-General")."""
+    text = " ".join(clause.text.split())
+    at = fold(text).find(fold(clause.label)) if clause.label else -1
+    rest = text[at + len(clause.label):] if at >= 0 else text
+    rest = re.split(r"[,;:.]|\bto\b", rest, maxsplit=1)[0]
+    return set(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
 
 
 def _addressee(question: str, names: tuple[str, ...], aligned: dict[str, str]) -> frozenset[str]:
