@@ -288,9 +288,9 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
     parties to…", "Deplores that the requests have not been met") reports a request and keeps its
     place. When the question names whom it asks (`addressee`: "ask Indonesia to…", "urge the
     Libyan Government to…"; _addressee), the best such paragraph that asks them (_asks_whom: "2.
-    Calls upon the Government of Indonesia to withdraw…") is the one, and every paragraph above it
-    that does not name them gives way. Scores are swapped, not added to, so the best score (and
-    what the refusal and the "may also answer" ratio read) is unchanged."""
+    Calls upon the Government of Indonesia to withdraw…") is the one, and it swaps with the best
+    paragraph above it that does not ask them. Scores are swapped, not added to, so the best
+    score (and what the refusal and the "may also answer" ratio read) is unchanged."""
     asked = [f for f in _family_stems() if own_tokens & f]
     if not asked:
         return
