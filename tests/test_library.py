@@ -617,7 +617,8 @@ def test_whom_a_question_says_was_asked_picks_the_paragraph_that_asks_them(libra
         op2, label="Calls upon", text="2. Calls upon the Government of Cyprus to co-operate with the force;")
     # whom a paragraph asks is right after its verb, not whom it mentions later
     demands = dataclasses.replace(op2, label="Demands", text="7. Demands that Iraq cooperate with the Secretary-General;")
-    assert "iraq" in retrieve._asks_whom(demands) and "secretary" not in retrieve._asks_whom(demands)
+    whom = retrieve._asks_whom(demands.text, demands.label)
+    assert "iraq" in whom and "secretary" not in whom
     q = "What did the Council ask the Government of Cyprus to do?"
     own = set(retrieve.tokens_for_query(q))
     fused = {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}

@@ -305,14 +305,15 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
                    and fam & _label_stems(cat.clauses[cid].label)]
             if not ops:
                 continue
-            named = [cid for cid in ops if addressee & _asks_whom(cat.clauses[cid])] if addressee else []
+            named = [cid for cid in ops if addressee & _asks_whom(cat.clauses[cid].text, cat.clauses[cid].label)] \
+                if addressee else []
             if named:
                 op = max(named, key=lambda cid: fused[cid])
                 above = [cid for cid in ids if fused[cid] > fused[op] and cid not in named]
             else:
                 op = max(ops, key=lambda cid: fused[cid])
                 above = [cid for cid in ids if fused[cid] > fused[op]
-                         and not fam & set(tokens_for_query(cat.clauses[cid].text))]
+                         and not fam & _text_tokens(cat.clauses[cid].text)]
             if above:
                 top = max(above, key=lambda cid: fused[cid])
                 fused[op], fused[top] = fused[top], fused[op]
@@ -321,16 +322,24 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
 ADDRESSEE_WORDS = 5  # "2. Calls upon | the Government of Indonesia | to…": whom a paragraph asks
 
 
-def _asks_whom(clause) -> set[str]:
-    """The tokens of the words right after a paragraph's opening verb, up to "to" or a punctuation
-    mark and at most ADDRESSEE_WORDS: whom it asks ("Requests | the Secretary-General | to…",
-    "DEMANDE INSTAMMENT | à tous les pays membres |,"), not whom it mentions later ("Demands that
-    Iraq cooperate with the Secretary-General")."""
-    text = " ".join(clause.text.split())
-    at = fold(text).find(fold(clause.label)) if clause.label else -1
-    rest = text[at + len(clause.label):] if at >= 0 else text
+@functools.lru_cache(maxsize=8192)
+def _text_tokens(text: str) -> frozenset[str]:
+    """A clause's tokens as a question's are stemmed, once per clause text (the same paragraphs
+    come back question after question)."""
+    return frozenset(tokens_for_query(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _asks_whom(text: str, label: str) -> frozenset[str]:
+    """The tokens of the words right after a paragraph's opening verb (`label`), up to "to" or a
+    punctuation mark and at most ADDRESSEE_WORDS: whom it asks ("Requests | the Secretary-General
+    | to…", "DEMANDE INSTAMMENT | à tous les pays membres |,"), not whom it mentions later
+    ("Demands that Iraq cooperate with the Secretary-General")."""
+    text = " ".join(text.split())
+    at = fold(text).find(fold(label)) if label else -1
+    rest = text[at + len(label):] if at >= 0 else text
     rest = re.split(r"[,;:.]|\bto\b", rest, maxsplit=1)[0]
-    return set(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
+    return frozenset(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
 
 
 def _addressee(question: str, names: tuple[str, ...], aligned: dict[str, str]) -> frozenset[str]:
