@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from resqa.clauses import parse
@@ -580,6 +581,34 @@ def test_place_names_are_translated_through_the_cldr_table():
     assert "states" in places_named(["Estados", "Unidos"])["Estados"]
     assert places_named(["Estados", "Miembros"]) == {}
     assert places_named(["South", "Council", "resolution"]) == {}
+
+
+def test_the_un_organs_are_named_through_their_table_only_in_full():
+    """The United Nations' organs and offices (data/organs.tsv) translate as places do, but only
+    named in full: "Secrétaire général" is the Secretary-General, "général" alone nothing."""
+    from resqa.lexicon import places_named
+
+    assert "secretary" in places_named(["Secrétaire", "général"])["Secrétaire"]
+    assert "secretary" in places_named(["Secretario", "General"])["Secretario"]
+    assert {"security", "council"} <= places_named(["совет", "безопасности"])["совет"]
+    assert places_named(["général"]) == {} and places_named(["sécurité", "sociale"]) == {}
+
+
+def test_whom_a_question_names_is_read_through_the_organ_table(library):
+    """"Qu'a-t-elle demandé au Secrétaire général ?" of an English library: e5 aligns "secrétaire"
+    to "secretariat"; the organ table reads "Secrétaire général" as the Secretary-General, whom
+    the paragraph that asks must name (retrieve._addressee). Only "secrétaire", a word no clause
+    holds, is read so; the table adds nothing to the lexical query."""
+    from resqa import retrieve
+
+    q = "Qu'a-t-elle demandé au Secrétaire général ?"
+    res = library.search(q)
+    assert "secretari" in retrieve.tokens_for_query(res.aligned["secrétaire"])  # "secretary", "secretario"
+    assert "secretari" in retrieve._addressee(q, res.evidence.names, res.aligned)
+    words, _ = retrieve.HybridRetriever._lexical_words(res.query, retrieve._anchor(q, [], set(), library.index.catalogue))
+    cat = library.index.catalogue
+    terms = retrieve.HybridRetriever._align(words, np.zeros((len(words), library.embedder.dim)), q, cat)
+    assert "secretari" not in terms.extra
 
 
 def test_a_place_named_in_another_language_is_matched(library):

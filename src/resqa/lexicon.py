@@ -123,6 +123,10 @@ def body_words() -> frozenset[str]:
 
 
 # ---------------------------------------------------------------- places (data/places.tsv)
+# The names translated through a table, not through e5's word vectors: countries and regions
+# (the Unicode CLDR's), and the United Nations' organs and offices ("Secrétaire général").
+# (table, whether a name counts only written in full: "Secrétaire général", not "général")
+NAME_TABLES = (("places.tsv", False), ("organs.tsv", True))
 PLACE_WORD_SHARE = 2  # a word of at most this many places' names in a language tells them apart
 # ("corée": North and South Korea); one of more ("south", "république", "islands") does not
 
@@ -144,21 +148,26 @@ def _places() -> tuple[dict[str, tuple[_Name, ...]], dict[str, frozenset[str]]]:
     stop = language.all_stopwords()
     names: list[tuple[str, str, frozenset[str]]] = []
     share: dict[tuple[str, str], set[str]] = {}
-    text = fold(resources.files(data).joinpath("places.tsv").read_text(encoding="utf-8"))  # codes too: keys only
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        code, lang, name = line.split("\t")
-        words = frozenset(w for w in re.findall(r"[^\W\d_]{3,}", name) if w not in stop)
-        names.append((code, lang, words))
-        for w in words:
-            share.setdefault((lang, w), set()).add(code)
+    whole: set[str] = set()  # names written in full to be named: the organs'
+    for table, in_full in NAME_TABLES:
+        text = fold(resources.files(data).joinpath(table).read_text(encoding="utf-8"))  # codes too: keys only
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            code, lang, name = line.split("\t")
+            words = frozenset(w for w in re.findall(r"[^\W\d_]{3,}", name) if w not in stop)
+            names.append((code, lang, words))
+            if in_full:
+                whole.add(code)
+            for w in words:
+                share.setdefault((lang, w), set()).add(code)
     by_word: dict[str, list[_Name]] = {}
     words_of: dict[str, set[str]] = {}
     for code, lang, words in names:
         if not words:
             continue
-        telling = frozenset(w for w in words if len(share[(lang, w)]) <= PLACE_WORD_SHARE)
+        telling = frozenset() if code in whole else \
+            frozenset(w for w in words if len(share[(lang, w)]) <= PLACE_WORD_SHARE)
         n = _Name(code, words, telling or words)
         for w in n.needed:
             by_word.setdefault(w, []).append(n)
@@ -183,3 +192,26 @@ def places_named(words: Iterable[str]) -> dict[str, frozenset[str]]:
         for w in n.needed:
             out.setdefault(folded[w], set()).update(words_of[n.place] - folded.keys())
     return {w: frozenset(ns) for w, ns in out.items()}
+
+
+@cache
+def _organs() -> tuple[frozenset[str], ...]:
+    """The folded content words of each name in data/organs.tsv."""
+    from importlib import resources
+
+    stop = language.all_stopwords()
+    out = []
+    for line in fold(resources.files(data).joinpath("organs.tsv").read_text(encoding="utf-8")).splitlines():
+        if line and not line.startswith("#"):
+            words = frozenset(w for w in re.findall(r"[^\W\d_]{3,}", line.split("\t")[2]) if w not in stop)
+            if words:
+                out.append(words)
+    return tuple(out)
+
+
+def organs_named(words: Iterable[str]) -> set[str]:
+    """The question words that name one of the United Nations' organs or offices, written in full
+    ("Consejo de Seguridad", "مجلس الأمن", "Secrétaire général"): they say who speaks or is
+    asked, not what about, and are no sign that the documents hold the question's topic."""
+    folded = {fold(w): w for w in words}
+    return {folded[w] for name in _organs() if name <= folded.keys() for w in name}

@@ -54,7 +54,7 @@ from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
-from resqa.lexicon import bodies_asked, body_words, families, match_keyword, places_named
+from resqa.lexicon import bodies_asked, body_words, families, match_keyword, organs_named, places_named
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
@@ -193,14 +193,20 @@ def _unmatched(words: list[str], alignment: dict[str, tuple[str, float]], lexica
 
 
 def _places_in(words: list[str], lexical: LexicalIndex | None) -> dict[str, list[str]]:
-    """{question word no clause contains: the corpus words naming the same place in another
-    language} ("Sudáfrica" -> "south", "africa"; lexicon.places_named). They count in BM25 as a
-    sure alignment (EXTRA_WEIGHT) and make the word a matched one."""
+    """{question word no clause contains: the corpus words naming the same place (or UN organ) in
+    another language} ("Sudáfrica" -> "south", "africa"; lexicon.places_named). The name is read
+    from all the question's words ("Secrétaire général": "général" is a word of the library,
+    "secrétaire" is not). A place's words count in BM25 as a sure alignment (EXTRA_WEIGHT) and
+    make the word a matched one; an organ's are read for _addressee only (HybridRetriever._align)."""
     if lexical is None:
         return {}
-    unknown = [w for w in words if not any(lexical.knows(t) for t in tokens_for_query(w))]
+    unknown = {w for w in words if not any(lexical.knows(t) for t in tokens_for_query(w))}
+    if not unknown:
+        return {}
     out = {}
-    for w, names in places_named(unknown).items():
+    for w, names in places_named(words).items():
+        if w not in unknown:
+            continue
         known = sorted(n for n in names if any(lexical.knows(t) for t in tokens_for_query(n)))
         if known:
             out[w] = known
@@ -507,12 +513,18 @@ class HybridRetriever:
         alignment = align_terms(cat.words, words, wvecs) if words and cat.words is not None else {}
         own_tokens = set(tokens_for_query(lexical_text))
         extra = _extra_tokens(alignment, own_tokens)
+        organs, offices = organs_named(words), {}
         for w, names in _places_in(words, cat.lexical).items():
+            if w in organs:
+                # whom a question names ("au Secrétaire général") is read through the table, for
+                # _addressee; its words stay out of the lexical query and of the refusal's evidence
+                offices[w] = names[0]
+                continue
             alignment[w] = (names[0], 1.0)
             for t in {t for n in names for t in tokens_for_query(n)} - own_tokens:
                 extra[t] = max(extra.get(t, 0.0), EXTRA_WEIGHT)
         return _Terms(own_tokens=own_tokens, extra=extra,
-                      aligned={w: cw for w, (cw, _conf) in alignment.items()},
+                      aligned={w: cw for w, (cw, _conf) in alignment.items()} | offices,
                       unmatched=_unmatched(words, alignment, cat.lexical))
 
     def _documents(self, question: str, extra: dict[str, float], doc_ids: set[str] | None,
