@@ -475,6 +475,10 @@ def test_a_question_asking_what_was_asked_meets_every_verb_that_asks():
             assert set(tokens_for_query(question)) & stems, (label, question)
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Decides")
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Recalling")
+    # authorizing is a family of its own: "allowed to" meets "Authorizes", not "Requests"
+    for question in ("What was the Secretary-General allowed to do?", "¿Qué autorizó el Consejo?"):
+        assert set(tokens_for_query(question)) & _label_stems("Authorizes"), question
+    assert not set(tokens_for_query("What was he allowed to do?")) & _label_stems("Requests")
 
 
 def test_a_quote_is_the_whole_sentence_its_best_segment_is_part_of():
