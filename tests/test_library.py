@@ -475,6 +475,16 @@ def test_a_question_asking_what_was_asked_meets_every_verb_that_asks():
             assert set(tokens_for_query(question)) & stems, (label, question)
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Decides")
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Recalling")
+    # what a deciding paragraph decides is in the words right after its verb: "What did the
+    # Council send?" meets "Decides to dispatch urgently an observation group" (lexicon [decided])
+    from resqa.retrieve import _decided, _decided_stems
+
+    sending, establishing = _decided_stems()[1], _decided_stems()[0]
+    dispatch = _decided("1. Decides to dispatch urgently an observation group to Lebanon", "Decides")
+    assert set(tokens_for_query("What did the Council send there?")) & sending and sending & dispatch
+    establish = _decided("2. Decides to establish under its authority a United Nations Protection Force", "Decides")
+    assert set(tokens_for_query("¿Qué fuerza creó la resolución?")) & establishing and establishing & establish
+    assert not establishing & _decided("5. Decides to remain seized of the matter", "Decides")
     # authorizing is a family of its own: "allowed to" meets "Authorizes", not "Requests"
     for question in ("What was the Secretary-General allowed to do?", "¿Qué autorizó el Consejo?"):
         assert set(tokens_for_query(question)) & _label_stems("Authorizes"), question
@@ -622,6 +632,30 @@ def test_a_place_named_in_another_language_is_matched(library):
     assert res.aligned.get("chipre") == "cyprus"
     assert "chipre" not in res.evidence.unmatched
     assert res.hits[0].clause.doc_id == "S/RES/186 (1964)"
+
+
+def test_what_was_decided_is_read_after_the_deciding_verb(library):
+    """"What did the Council send to Cyprus?" is answered by "Decides to dispatch an observation
+    group…": a deciding paragraph whose next words hold a verb of a [decided] family swaps with
+    the preambular paragraph above it; "Decides to remain seized" decides nothing of the kind."""
+    import dataclasses
+
+    from resqa import retrieve
+
+    cat = library.index.catalogue
+    op2 = cat.clauses["S/RES/186 (1964)/op-2"]
+    cat.clauses[op2.clause_id] = dataclasses.replace(
+        op2, label="Decides", text="2. Decides to dispatch urgently an observation group to Cyprus;")
+    base = {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-2": 0.6}
+    q = "What did the Council send to Cyprus?"
+    fused = dict(base)
+    retrieve._what_was_asked(fused, set(retrieve.tokens_for_query(q)), cat)
+    assert fused == {"S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/pre-1": 0.6}
+    cat.clauses[op2.clause_id] = dataclasses.replace(
+        op2, label="Decides", text="2. Decides to remain seized of the question of Cyprus;")
+    fused = dict(base)
+    retrieve._what_was_asked(fused, set(retrieve.tokens_for_query(q)), cat)
+    assert fused == base
 
 
 def test_whom_a_question_says_was_asked_picks_the_paragraph_that_asks_them(library):

@@ -76,6 +76,12 @@ def families() -> tuple[frozenset[str], ...]:
 
 
 @cache
+def decided_families() -> tuple[frozenset[str], ...]:
+    """The families of [decided] (lexicon.toml): what a deciding paragraph decides to do."""
+    return tuple(frozenset(fold(w) for w in words) for words in lexicon().get("decided", {}).values())
+
+
+@cache
 def _modifier_regex() -> re.Pattern[str]:
     mods = sorted(lexicon()["structure"]["modifiers"], key=len, reverse=True)
     alts = "|".join(re.escape(m) for m in mods)

@@ -54,7 +54,15 @@ from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
 from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
-from resqa.lexicon import bodies_asked, body_words, families, match_keyword, organs_named, places_named
+from resqa.lexicon import (
+    bodies_asked,
+    body_words,
+    decided_families,
+    families,
+    match_keyword,
+    organs_named,
+    places_named,
+)
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
 from resqa.tuning import (
@@ -295,20 +303,27 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
     place. When the question names whom it asks (`addressee`: "ask Indonesia to…", "urge the
     Libyan Government to…"; _addressee), the best such paragraph that asks them (_asks_whom: "2.
     Calls upon the Government of Indonesia to withdraw…") is the one, and it swaps with the best
-    paragraph above it that does not ask them. Scores are swapped, not added to, so the best
+    paragraph above it that does not ask them. A question using a verb of what is decided
+    (lexicon.toml [decided]: "What did the Council send?", "¿Qué fuerza creó…?") meets a deciding
+    paragraph whose next words hold such a verb (_decided: "Decides to dispatch urgently an
+    observation group") as it meets one opened by the verb. Scores are swapped, not added to, so the best
     score (and what the refusal and the "may also answer" ratio read) is unchanged."""
     asked = [f for f in _family_stems() if own_tokens & f]
-    if not asked:
+    decided = [f for f in _decided_stems() if own_tokens & f]
+    if not asked and not decided:
         return
     by_doc: dict[str, list[str]] = {}
     for cid in fused:
         c = cat.clauses.get(cid)
         if c is not None and c.kind in ("preamble", "operative"):
             by_doc.setdefault(c.doc_id, []).append(cid)
+    deciding = _family_stems()[DECISION_FAMILY] if decided else frozenset()
     for ids in by_doc.values():
-        for fam in asked:
+        for fam in asked + decided:
             ops = [cid for cid in ids if cat.clauses[cid].kind == "operative" and cat.clauses[cid].label
-                   and fam & _label_stems(cat.clauses[cid].label)]
+                   and (fam & _label_stems(cat.clauses[cid].label)
+                        or fam in decided and deciding & _label_stems(cat.clauses[cid].label)
+                        and fam & _decided(cat.clauses[cid].text, cat.clauses[cid].label))]
             if not ops:
                 continue
             named = [cid for cid in ops if addressee & _asks_whom(cat.clauses[cid].text, cat.clauses[cid].label)] \
@@ -374,6 +389,26 @@ def _addressee(question: str, names: tuple[str, ...], aligned: dict[str, str]) -
         if w in aligned:
             out.update(tokens_for_query(aligned[w]))
     return frozenset(out)
+
+
+DECIDED_WORDS = 3  # "Decides | to establish under |…", "Décide | de créer une |": what it decides
+DECISION_FAMILY = 1  # the deciding verbs' place in lexicon.toml [families]
+
+
+@functools.lru_cache(maxsize=8192)
+def _decided(text: str, label: str) -> frozenset[str]:
+    """The tokens of the words right after a paragraph's opening verb, DECIDED_WORDS of them: what
+    a deciding paragraph decides to do ("Decides to dispatch urgently an observation group")."""
+    text = " ".join(text.split())
+    at = fold(text).find(fold(label)) if label else -1
+    rest = text[at + len(label):] if at >= 0 else text
+    return frozenset(tokens_for_query(" ".join(rest.split()[:DECIDED_WORDS])))
+
+
+@functools.cache
+def _decided_stems() -> tuple[frozenset[str], ...]:
+    """The stems of each family of what a deciding paragraph decides (lexicon.toml [decided])."""
+    return tuple(frozenset(tokens_for_query(" ".join(sorted(f)))) for f in decided_families())
 
 
 @functools.cache
