@@ -471,7 +471,8 @@ def test_a_question_asking_what_was_asked_meets_every_verb_that_asks():
 
     for label in ("Calls upon", "Urgently calls upon", "Requests", "Demands", "DEMANDE INSTAMMENT", "Insta"):
         stems = _label_stems(label)
-        for question in ("What did the Council ask Israel to do?", "¿Qué pidió a Egipto?", "Qu'a exigé le Conseil ?"):
+        for question in ("What did the Council ask Israel to do?", "¿Qué pidió a Egipto?", "Qu'a exigé le Conseil ?",
+                         "ماذا طلب مجلس الأمن من إسرائيل؟", "К чему призвал Совет Безопасности?"):
             assert set(tokens_for_query(question)) & stems, (label, question)
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Decides")
     assert not set(tokens_for_query("What did the Council ask?")) & _label_stems("Recalling")
