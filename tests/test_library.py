@@ -659,6 +659,21 @@ def test_what_was_decided_is_read_after_the_deciding_verb(library):
     assert fused == base
 
 
+def test_a_header_that_only_repeats_the_question_is_no_answer(library):
+    """"Does the Universal Declaration of Human Rights allow…?": the Declaration's header holds
+    nothing the question does not say, and is dropped as a near-empty opening is; a header that
+    holds more (a reference, a date) stays."""
+    from resqa import retrieve
+
+    cat = library.index.catalogue
+    head = next(c for c in cat.clauses.values() if c.doc_id == "udhr-en" and c.kind == "header")
+    other = next(c for c in cat.clauses.values() if c.doc_id == "S/RES/186 (1964)" and c.kind == "header")
+    fused = {head.clause_id: 1.0, other.clause_id: 0.9}
+    q = "Does the Universal Declaration of Human Rights allow anyone to be deprived of property?"
+    retrieve._boost(fused, cat, {}, set(retrieve.tokens_for_query(q)), set(), None, {})
+    assert head.clause_id not in fused and other.clause_id in fused
+
+
 def test_whom_a_question_says_was_asked_picks_the_paragraph_that_asks_them(library):
     """"What did the Council ask Indonesia to do about East Timor?": of a resolution's paragraphs
     that ask something, the one that opens by naming whom the question says was asked ("2. Calls

@@ -233,7 +233,8 @@ def _extra_tokens(alignment: dict[str, tuple[str, float]], own_tokens: set[str])
 
 def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float], own_tokens: set[str],
            named_clauses: set[str], allowed: set[str] | None, addressed: dict[str, list[str]]) -> None:
-    """The fused scores, in place: near-empty openings dropped; the document stage's share
+    """The fused scores, in place: near-empty openings and headers that only repeat the question
+    dropped; the document stage's share
     (DOC_WEIGHT), an opening verb the question uses (LABEL_WEIGHT), an identifier it names
     (REFERENCE_WEIGHT) and a place it addresses (ADDRESS_WEIGHT) added, in that order."""
     for cid in list(fused):
@@ -242,6 +243,9 @@ def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float]
             continue
         if c.kind == "opening" and len(c.text.split()) < MIN_OPENING_WORDS:
             del fused[cid]  # "The Security Council,": its gloss matches, its text answers nothing
+            continue
+        if c.kind == "header" and _text_tokens(c.text) <= own_tokens:
+            del fused[cid]  # "# Universal Declaration of Human Rights": it says what the question says
             continue
         fused[cid] += DOC_WEIGHT * doc_scores.get(c.doc_id, 0.0)
         if c.label and own_tokens & _label_stems(c.label):
