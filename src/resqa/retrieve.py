@@ -367,25 +367,23 @@ def _asks_whom(text: str, label: str) -> frozenset[str]:
     return frozenset(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
 
 
-def _addressee(question: str, names: tuple[str, ...], aligned: dict[str, str]) -> frozenset[str]:
-    """The tokens of whom the question says was asked: the words written as names right after a
-    verb of a family ("ask Indonesia to", "urge the Libyan Government to", "demandé au Directeur
-    général"), past articles and the speaking body ("the Council"), and their aligned
-    translations; empty when no name follows such a verb ("What was Israel asked to do", "pidió a
-    las autoridades sudafricanas")."""
-    if not names:
-        return frozenset()
+def _addressee(question: str, aligned: dict[str, str]) -> frozenset[str]:
+    """The tokens of whom the question says was asked: the words right after a verb of a family
+    ("ask Indonesia to", "urge the Libyan Government to", "demandé au Directeur général", "pidió a
+    las autoridades sudafricanas"), past articles and the speaking body ("the Council"), up to the
+    next function word, and their aligned translations; empty when none follows such a verb
+    ("What was Israel asked to do")."""
     family = frozenset().union(*_family_stems())
-    stop, bodies, named = language.all_stopwords(), body_words(), set(names)
+    stop, bodies = language.all_stopwords(), body_words()
     words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", question)
     run: list[str] = []
     for i, w in enumerate(words):
         if not family & set(tokens_for_query(w)):
             continue
         for x in (x.lower() for x in words[i + 1:i + 8]):
-            if x in named and fold(x) not in bodies:
+            if fold(x) not in bodies and fold(x) not in stop:
                 run.append(x)
-            elif run or not (fold(x) in stop or fold(x) in bodies):
+            elif run:
                 break
     out: set[str] = set()
     for w in run:
@@ -641,7 +639,7 @@ class HybridRetriever:
         _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
         _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
         _holding_what_is_asked(fused, query.text, cat)
-        _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, names, terms.aligned))
+        _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, terms.aligned))
         t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
