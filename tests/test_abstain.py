@@ -26,6 +26,7 @@ def evidences(aspect: str, text: str) -> bool:
     "Stimmt es, dass die Resolution Verschlüsselung erwähnt?",
     "What should providers put in place to comply with legal requests?",
     "Les fournisseurs doivent-ils se conformer aux procédures légales ?",
+    "¿Qué informe presentó el Secretario General?",
 ])
 def test_ordinary_words_trigger_no_aspect(question):
     assert names(question) == set()
@@ -35,6 +36,8 @@ def test_ordinary_words_trigger_no_aspect(question):
     ("Quel pays a proposé cette résolution ?", "authorship"),
     ("Which country proposed this resolution?", "authorship"),
     ("¿Quién es el autor de la resolución?", "authorship"),
+    ("¿Qué países patrocinaron el proyecto de la resolución 814?", "authorship"),
+    ("¿Qué país presentó el proyecto de resolución?", "authorship"),
     ("Quel est le financement prévu ?", "money"),
     ("Wie viele Länder haben dafür gestimmt?", "vote"),
     ("Is there a deadline?", "deadline"),
