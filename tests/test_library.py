@@ -550,6 +550,31 @@ def test_a_paragraph_holding_what_is_asked_gains_the_aspect_weight(library):
         assert fused == base, q
 
 
+def test_which_countries_is_answered_first_in_its_resolution_by_a_paragraph_naming_them(library):
+    """"Quels pays le Conseil a-t-il invités à négocier ?": in each resolution, the paragraph that
+    names two countries or more (the CLDR names) swaps with the best one above it; another
+    resolution's paragraphs keep their scores, and nothing is refused for want of names."""
+    import dataclasses
+
+    from resqa import abstain, retrieve
+    from resqa.clean import fold
+    from resqa.lexicon import places_in
+
+    assert {"gr", "gb"} <= places_in(fold("5. Calls upon Greece, Turkey and the United Kingdom to enter into negotiations"))
+    assert len(places_in(fold("Calls upon Israel to ensure the safe return"))) == 1
+    countries = next(a for a in abstain.aspects() if a.name == "countries")
+    assert not countries.refuses and countries.ranks == "within"
+    assert countries in abstain.triggered("¿Y qué países formaban el Grupo de Contadora?")
+
+    cat = library.index.catalogue
+    op2 = cat.clauses["S/RES/186 (1964)/op-2"]
+    cat.clauses[op2.clause_id] = dataclasses.replace(
+        op2, text="2. Invites Greece, Turkey and the United Kingdom to enter into negotiations;")
+    fused = {"S/RES/719 (1991)/op-1": 1.2, "S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-2": 0.6}
+    retrieve._holding_what_is_asked(fused, "Quels pays le Conseil a-t-il invités à négocier ?", cat)
+    assert fused == {"S/RES/719 (1991)/op-1": 1.2, "S/RES/186 (1964)/pre-1": 0.6, "S/RES/186 (1964)/op-2": 1.0}
+
+
 def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(library):
     """"What did resolution 186 call upon Member States to do?" is answered by the operative
     paragraph opening with a verb of the request family ("1. Calls upon…"), not by the preambular

@@ -49,9 +49,12 @@ class Aspect:
     name: str
     names: dict[str, str]
     triggers: tuple[str, ...]
-    evidence: re.Pattern[str]
-    ranks: bool = True  # a paragraph holding the evidence ranks higher (retrieve._holding_what_is_asked)
+    evidence: re.Pattern[str] | _PlacesNamed
+    # a paragraph holding the evidence ranks higher (retrieve._holding_what_is_asked); "within":
+    # first in its own resolution only
+    ranks: bool | str = True
     unless: tuple[str, ...] = ()  # folded phrases in which a trigger asks for nothing ("sans delai")
+    refuses: bool = True  # a question asking it is refused when no top clause holds its evidence
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,29 @@ class Case:
 def aspects() -> tuple[Aspect, ...]:
     data = toml("aspects.toml")
     return tuple(Aspect(name, {k: v for k, v in d.items() if isinstance(v, str) and k != "evidence"},
-                        tuple(fold(t) for t in d["triggers"]), re.compile(d["evidence"]), d.get("ranks", True),
-                        tuple(fold(u) for u in d.get("unless", ())))
+                        tuple(fold(t) for t in d["triggers"]), _evidence(d["evidence"]), d.get("ranks", True),
+                        tuple(fold(u) for u in d.get("unless", ())), d.get("refuses", True))
                  for name, d in data.items())
+
+
+class _PlacesNamed:
+    """Evidence that a text names at least `least` countries or regions (lexicon.places_in): what
+    "Which countries…?" is answered by. Written `@places:N` in aspects.toml."""
+
+    def __init__(self, least: int) -> None:
+        self.least = least
+
+    def search(self, folded_text: str) -> bool:
+        from resqa.lexicon import places_in
+
+        return len(places_in(folded_text)) >= self.least
+
+
+def _evidence(spec: str):
+    """A regular expression over folded clause text, or `@places:N`."""
+    if spec.startswith("@places:"):
+        return _PlacesNamed(int(spec.split(":", 1)[1]))
+    return re.compile(spec)
 
 
 def _matches(trigger: str, folded: str) -> bool:
@@ -158,6 +181,8 @@ def nothing_retrieved(case: Case) -> Verdict | None:
 def aspect_without_evidence(case: Case) -> Verdict | None:
     """1. An aspect asked about (a budget, a vote…) of which no top clause holds evidence."""
     for aspect in triggered(case.query.text):
+        if not aspect.refuses:
+            continue
         texts = [fold(h.clause.text) for h in case.hits[:EVIDENCE_DEPTH]]
         if not any(aspect.evidence.search(t) for t in texts):
             name = aspect.names.get(case.query.language) or aspect.names["en"]

@@ -221,3 +221,26 @@ def organs_named(words: Iterable[str]) -> set[str]:
     asked, not what about, and are no sign that the documents hold the question's topic."""
     folded = {fold(w): w for w in words}
     return {folded[w] for name in _organs() if name <= folded.keys() for w in name}
+
+
+@cache
+def _place_names_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern over every CLDR country and region name (data/places.tsv, folded, all
+    languages), longest first, and {folded name: its place code}."""
+    from importlib import resources
+
+    codes: dict[str, str] = {}
+    for line in fold(resources.files(data).joinpath("places.tsv").read_text(encoding="utf-8")).splitlines():
+        if line and not line.startswith("#"):
+            code, _lang, name = line.split("\t")
+            if len(name) >= 4:
+                codes.setdefault(name, code)
+    alts = "|".join(re.escape(n) for n in sorted(codes, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alts})(?!\w)"), codes
+
+
+def places_in(folded_text: str) -> set[str]:
+    """The codes of the countries and regions a (folded) text names ("Greece, Turkey and the
+    United Kingdom" -> {"GR", "TR", "GB"}, as folded codes)."""
+    pattern, codes = _place_names_regex()
+    return {codes[m.group(0)] for m in pattern.finditer(folded_text)}

@@ -279,18 +279,33 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
     resolution's paragraphs: other texts' chunks (syntec's articles) rank as they did, and
     syntec's refusals rely on where that evidence ranks (see _asked_of_its_part). Not for an
     aspect marked `ranks = false` (statistics: any quantity is its evidence, so it raised a
-    numbered paragraph for "How many soldiers…?" and lost a right refusal)."""
+    numbered paragraph for "How many soldiers…?" and lost a right refusal). An aspect marked
+    `ranks = "within"` (which countries) reorders each resolution's own paragraphs only: its
+    best paragraph holding the evidence swaps scores with the best one above it."""
     if ASPECT_WEIGHT <= 0:
         return
-    asked = [a for a in triggered(question) if a.ranks]
-    if not asked:
-        return
+    asked = [a for a in triggered(question) if a.ranks is True]
+    within = [a for a in triggered(question) if a.ranks == "within"]
+    by_doc: dict[str, list[str]] = {}
     for cid in list(fused):
         c = cat.clauses.get(cid)
         if c is not None and c.kind in ("preamble", "operative"):
             text = fold(c.text)
             if any(a.evidence.search(text) for a in asked):
                 fused[cid] += ASPECT_WEIGHT
+            by_doc.setdefault(c.doc_id, []).append(cid)
+    for a in within:
+        # `ranks = "within"`: the paragraph holding the evidence comes first in its resolution (it
+        # swaps scores with the best paragraph above it), which no other resolution's order sees
+        for ids in by_doc.values():
+            holding = [cid for cid in ids if a.evidence.search(fold(cat.clauses[cid].text))]
+            if not holding:
+                continue
+            best = max(holding, key=lambda cid: fused[cid])
+            above = [cid for cid in ids if fused[cid] > fused[best] and cid not in holding]
+            if above:
+                top = max(above, key=lambda cid: fused[cid])
+                fused[best], fused[top] = fused[top], fused[best]
 
 
 def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue,
