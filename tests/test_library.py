@@ -727,6 +727,8 @@ def test_whom_a_question_says_was_asked_picks_the_paragraph_that_asks_them(libra
     demands = dataclasses.replace(op2, label="Demands", text="7. Demands that Iraq cooperate with the Secretary-General;")
     whom = retrieve._asks_whom(demands.text, demands.label)
     assert "iraq" in whom and "secretary" not in whom
+    assert {"parti", "interest"} <= retrieve._asks_whom("2. Appeals to the parties concerned and interested to "
+                                                      "exercise restraint", "Appeals")  # past "to"
     q = "What did the Council ask the Government of Cyprus to do?"
     own = set(retrieve.tokens_for_query(q))
     fused = {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}

@@ -378,7 +378,7 @@ def _asks_whom(text: str, label: str) -> frozenset[str]:
     text = " ".join(text.split())
     at = fold(text).find(fold(label)) if label else -1
     rest = text[at + len(label):] if at >= 0 else text
-    rest = re.split(r"[,;:.]|\bto\b", rest, maxsplit=1)[0]
+    rest = re.split(r"[,;:.]|\bto\b", re.sub(r"^\s*to\b", "", rest), maxsplit=1)[0]  # "Appeals | to | the parties"
     return frozenset(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
 
 
