@@ -575,6 +575,26 @@ def test_which_countries_is_answered_first_in_its_resolution_by_a_paragraph_nami
     assert fused == {"S/RES/719 (1991)/op-1": 1.2, "S/RES/186 (1964)/pre-1": 0.6, "S/RES/186 (1964)/op-2": 1.0}
 
 
+def test_a_question_naming_several_resolutions_is_answered_in_the_order_it_names_them(library):
+    """"What did resolution 186 recommend, and what did resolution 719 approve?": the best clause
+    of resolution 186 is cited first, even when one of 719 scored higher; the best score and the
+    order of the other clauses stay."""
+    from resqa import retrieve
+    from resqa.query import Query
+
+    cat = library.index.catalogue
+    q = Query.of("What did resolution 186 recommend, and what did resolution 719 approve?")
+    named = retrieve._anchor(q.text, q.references, set(q.resolutions), cat).documents
+    assert named == {"S/RES/186 (1964)", "S/RES/719 (1991)"}
+    fused = {"S/RES/719 (1991)/op-1": 1.0, "S/RES/719 (1991)/op-2": 0.9, "S/RES/186 (1964)/op-2": 0.5}
+    retrieve._first_named_first(fused, q.references, named, cat)
+    order = sorted(fused, key=lambda c: -fused[c])
+    assert order == ["S/RES/186 (1964)/op-2", "S/RES/719 (1991)/op-1", "S/RES/719 (1991)/op-2"]
+    assert max(fused.values()) == 1.0
+    hits = library.search(q.text).hits
+    assert hits[0].clause.doc_id == "S/RES/186 (1964)"
+
+
 def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(library):
     """"What did resolution 186 call upon Member States to do?" is answered by the operative
     paragraph opening with a verb of the request family ("1. Calls upon…"), not by the preambular

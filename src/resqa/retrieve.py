@@ -434,6 +434,20 @@ def _family_stems() -> tuple[frozenset[str], ...]:
     return tuple(frozenset(tokens_for_query(" ".join(sorted(f)))) for f in families())
 
 
+def _first_named_first(fused: dict[str, float], refs: tuple[str, ...], named_docs: set[str], cat: Catalogue) -> None:
+    """A question naming several resolutions ("What force did resolution 743 create, and what
+    task did resolution 781 give it?") is answered in the order it asks: the best clause of the
+    first resolution it names takes the best score, and the clause that held it comes right
+    after (the best score, and every other clause's order, stay what they were)."""
+    first = next((d for ref in refs for d in sorted(cat.naming(ref)[0]) if d in named_docs), None)
+    if first is None:
+        return
+    ranked = sorted((cid for cid in fused if cid in cat.clauses), key=lambda cid: -fused[cid])
+    mine = next((cid for cid in ranked if cat.clauses[cid].doc_id == first), None)
+    if mine is not None and ranked[0] != mine and cat.clauses[ranked[0]].doc_id in named_docs:
+        fused[mine], fused[ranked[0]] = fused[ranked[0]], fused[ranked[0]] - 1e-6
+
+
 def _top(fused: dict[str, float], k: int, named_docs: set[str], cat: Catalogue) -> Ranked:
     """The k best clauses; with several documents named ("resolutions 660 and 661"), the best
     clause of each is a hit too."""
@@ -656,6 +670,8 @@ class HybridRetriever:
         _holding_what_is_asked(fused, query.text, cat)
         _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, terms.aligned))
         t3 = time.perf_counter()
+        if len(anchor.documents) > 1:
+            _first_named_first(fused, query.references, anchor.documents, cat)
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
         return SearchResult(hits, query, vecs[-1] if query.followup else vecs[0], evidence,
