@@ -595,6 +595,26 @@ def test_a_question_naming_several_resolutions_is_answered_in_the_order_it_names
     assert hits[0].clause.doc_id == "S/RES/186 (1964)"
 
 
+def test_a_paragraph_recording_the_proceedings_ranks_below_what_the_resolution_says(library):
+    """"Having heard the statements of…" records a debate: in its resolution it gives way to the
+    best operative paragraph, unless the question uses its verb."""
+    import dataclasses
+
+    from resqa import retrieve
+
+    cat = library.index.catalogue
+    pre = cat.clauses["S/RES/186 (1964)/pre-1"]
+    cat.clauses[pre.clause_id] = dataclasses.replace(
+        pre, label="Having heard", text="Having heard the statements of the representatives of Cyprus, Greece and Turkey,")
+    base = {"S/RES/186 (1964)/pre-1": 1.0, "S/RES/186 (1964)/op-2": 0.6, "S/RES/186 (1964)/op-1": 0.5}
+    fused = dict(base)
+    retrieve._proceedings_below(fused, set(retrieve.tokens_for_query("What did the Council say about Cyprus?")), cat)
+    assert fused == {**base, "S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/pre-1": 0.6}
+    fused = dict(base)
+    retrieve._proceedings_below(fused, set(retrieve.tokens_for_query("Whose statements did the Council hear?")), cat)
+    assert fused == base
+
+
 def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(library):
     """"What did resolution 186 call upon Member States to do?" is answered by the operative
     paragraph opening with a verb of the request family ("1. Calls upon…"), not by the preambular

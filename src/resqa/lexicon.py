@@ -76,6 +76,12 @@ def families() -> tuple[frozenset[str], ...]:
 
 
 @cache
+def proceedings() -> frozenset[str]:
+    """The preambular labels that record the body's proceedings (lexicon.toml [proceedings]), folded."""
+    return frozenset(fold(w) for w in lexicon().get("proceedings", {}).get("labels", ()))
+
+
+@cache
 def decided_families() -> tuple[frozenset[str], ...]:
     """The families of [decided] (lexicon.toml): what a deciding paragraph decides to do."""
     return tuple(frozenset(fold(w) for w in words) for words in lexicon().get("decided", {}).values())

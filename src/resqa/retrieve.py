@@ -62,6 +62,7 @@ from resqa.lexicon import (
     match_keyword,
     organs_named,
     places_named,
+    proceedings,
 )
 from resqa.model import Hit
 from resqa.query import Query, written_as_names
@@ -306,6 +307,29 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
             if above:
                 top = max(above, key=lambda cid: fused[cid])
                 fused[best], fused[top] = fused[top], fused[best]
+
+
+def _proceedings_below(fused: dict[str, float], own_tokens: set[str], cat: Catalogue) -> None:
+    """A preambular paragraph that records the body's proceedings ("Having heard the statements of
+    the representative of Lebanon…", lexicon.toml [proceedings]) says a debate took place, not what
+    the resolution says: in each resolution, when one ranks above the best operative paragraph,
+    the two swap scores, unless the question uses its verb ("Whose statements did it hear?")."""
+    said = proceedings()
+    by_doc: dict[str, list[str]] = {}
+    for cid in fused:
+        c = cat.clauses.get(cid)
+        if c is not None and c.kind in ("preamble", "operative"):
+            by_doc.setdefault(c.doc_id, []).append(cid)
+    for ids in by_doc.values():
+        ops = [cid for cid in ids if cat.clauses[cid].kind == "operative"]
+        if not ops:
+            continue
+        op = max(ops, key=lambda cid: fused[cid])
+        above = [cid for cid in ids if fused[cid] > fused[op] and cat.clauses[cid].kind == "preamble"
+                 and fold(cat.clauses[cid].label) in said and not own_tokens & _label_stems(cat.clauses[cid].label)]
+        if above:
+            top = max(above, key=lambda cid: fused[cid])
+            fused[op], fused[top] = fused[top], fused[op]
 
 
 def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogue,
@@ -669,6 +693,7 @@ class HybridRetriever:
         _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
         _holding_what_is_asked(fused, query.text, cat)
         _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, terms.aligned))
+        _proceedings_below(fused, terms.own_tokens, cat)
         t3 = time.perf_counter()
         if len(anchor.documents) > 1:
             _first_named_first(fused, query.references, anchor.documents, cat)
