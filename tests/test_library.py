@@ -486,6 +486,11 @@ def test_a_question_asking_what_was_asked_meets_every_verb_that_asks():
     establish = _decided("2. Decides to establish under its authority a United Nations Protection Force", "Decides")
     assert set(tokens_for_query("¿Qué fuerza creó la resolución?")) & establishing and establishing & establish
     assert not establishing & _decided("5. Decides to remain seized of the matter", "Decides")
+    # the closing formula decides nothing a question asks about
+    from resqa.retrieve import _closes
+
+    assert _closes("5. Decides to remain seized of the matter and expresses its determination")
+    assert _closes("Décide de rester saisi de la question.") and not _closes("2. Decides to establish a force")
     # authorizing is a family of its own: "allowed to" meets "Authorizes", not "Requests"
     for question in ("What was the Secretary-General allowed to do?", "¿Qué autorizó el Consejo?"):
         assert set(tokens_for_query(question)) & _label_stems("Authorizes"), question
@@ -636,6 +641,13 @@ def test_what_someone_was_asked_is_answered_by_the_paragraph_that_asks_it(librar
     fused = dict(base)
     retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What did the Council note about Cyprus?")), cat)
     assert fused == base
+    # "Decides to remain seized of the matter" is no answer to what was decided
+    op3 = cat.clauses["S/RES/186 (1964)/op-3"]
+    cat.clauses[op3.clause_id] = dataclasses.replace(op3, label="Decides", text="3. Decides to remain seized of the matter.")
+    fused = {"S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/op-3": 0.6}
+    retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What did the Council decide about Cyprus?")), cat)
+    assert fused == {"S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/op-3": 0.6}
+    cat.clauses[op3.clause_id] = op3
     # an operative paragraph opened by another verb gives way too
     fused = {"S/RES/186 (1964)/op-2": 1.0, "S/RES/186 (1964)/op-1": 0.6}
     retrieve._what_was_asked(fused, set(retrieve.tokens_for_query("What were Member States asked to do?")), cat)

@@ -76,6 +76,12 @@ def families() -> tuple[frozenset[str], ...]:
 
 
 @cache
+def closing_phrases() -> tuple[str, ...]:
+    """The closing formulas of lexicon.toml [closing] ("remain seized"), folded."""
+    return tuple(fold(p) for p in lexicon().get("closing", {}).get("phrases", ()))
+
+
+@cache
 def proceedings() -> frozenset[str]:
     """The preambular labels that record the body's proceedings (lexicon.toml [proceedings]), folded."""
     return frozenset(fold(w) for w in lexicon().get("proceedings", {}).get("labels", ()))

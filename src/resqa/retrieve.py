@@ -57,6 +57,7 @@ from resqa.lexical import LexicalIndex, context_token, question_words, tokens_fo
 from resqa.lexicon import (
     bodies_asked,
     body_words,
+    closing_phrases,
     decided_families,
     families,
     match_keyword,
@@ -366,7 +367,8 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
             ops = [cid for cid in ids if cat.clauses[cid].kind == "operative" and cat.clauses[cid].label
                    and (fam & _label_stems(cat.clauses[cid].label)
                         or fam in decided and deciding & _label_stems(cat.clauses[cid].label)
-                        and fam & _decided(cat.clauses[cid].text, cat.clauses[cid].label))]
+                        and fam & _decided(cat.clauses[cid].text, cat.clauses[cid].label))
+                   and not _closes(cat.clauses[cid].text)]
             if not ops:
                 continue
             named = [cid for cid in ops if addressee & _asks_whom(cat.clauses[cid].text, cat.clauses[cid].label)] \
@@ -430,6 +432,14 @@ def _addressee(question: str, aligned: dict[str, str]) -> frozenset[str]:
         if w in aligned:
             out.update(tokens_for_query(aligned[w]))
     return frozenset(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def _closes(text: str) -> bool:
+    """The paragraph holds a closing formula ("Decides to remain seized of the matter";
+    lexicon.toml [closing]): it decides nothing a question asks about."""
+    folded = " ".join(fold(text).split())
+    return any(p in folded for p in closing_phrases())
 
 
 DECIDED_WORDS = 3  # "Decides | to establish under |…", "Décide | de créer une |": what it decides
