@@ -72,7 +72,13 @@ def match_keyword(text: str) -> tuple[Keyword, str] | None:
 @cache
 def families() -> tuple[frozenset[str], ...]:
     """The verb families of [families] (lexicon.toml), each as the folded words it holds."""
-    return tuple(frozenset(fold(w) for w in words) for words in lexicon().get("families", {}).values())
+    return tuple(family(name) for name in lexicon().get("families", {}))
+
+
+@cache
+def family(name: str) -> frozenset[str]:
+    """One family of [families] by its name ("request", "decision"), folded."""
+    return frozenset(fold(w) for w in lexicon().get("families", {}).get(name, ()))
 
 
 @cache
@@ -230,7 +236,7 @@ def _organs() -> tuple[frozenset[str], ...]:
 def organs_named(words: Iterable[str]) -> set[str]:
     """The question words that name one of the United Nations' organs or offices, written in full
     ("Consejo de Seguridad", "مجلس الأمن", "Secrétaire général"): they say who speaks or is
-    asked, not what about, and are no sign that the documents hold the question's topic."""
+    asked, not what about (retrieve reads them for whom a question says was asked only)."""
     folded = {fold(w): w for w in words}
     return {folded[w] for name in _organs() if name <= folded.keys() for w in name}
 

@@ -60,6 +60,7 @@ from resqa.lexicon import (
     closing_phrases,
     decided_families,
     families,
+    family,
     match_keyword,
     organs_named,
     places_named,
@@ -274,6 +275,17 @@ def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, n
             fused[cid] = fused.get(cid, 0.0) + PART_WEIGHT
 
 
+def _paragraphs_by_doc(fused: dict[str, float], cat: Catalogue) -> dict[str, list[str]]:
+    """The candidates that are a resolution's paragraphs (preambular or operative), by document:
+    what the rules below reorder within a resolution."""
+    by_doc: dict[str, list[str]] = {}
+    for cid in fused:
+        c = cat.clauses.get(cid)
+        if c is not None and c.kind in ("preamble", "operative"):
+            by_doc.setdefault(c.doc_id, []).append(cid)
+    return by_doc
+
+
 def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogue) -> None:
     """A question asking for a kind of fact (aspects.toml: how long, until when, the budget, a
     sanction…) is answered by a paragraph that states one: each candidate preambular or operative
@@ -288,14 +300,12 @@ def _holding_what_is_asked(fused: dict[str, float], question: str, cat: Catalogu
         return
     asked = [a for a in triggered(question) if a.ranks is True]
     within = [a for a in triggered(question) if a.ranks == "within"]
-    by_doc: dict[str, list[str]] = {}
-    for cid in list(fused):
-        c = cat.clauses.get(cid)
-        if c is not None and c.kind in ("preamble", "operative"):
-            text = fold(c.text)
-            if any(a.evidence.search(text) for a in asked):
-                fused[cid] += ASPECT_WEIGHT
-            by_doc.setdefault(c.doc_id, []).append(cid)
+    if not asked and not within:
+        return
+    by_doc = _paragraphs_by_doc(fused, cat)
+    for cid in (cid for ids in by_doc.values() for cid in ids):
+        if asked and any(a.evidence.search(fold(cat.clauses[cid].text)) for a in asked):
+            fused[cid] += ASPECT_WEIGHT
     for a in within:
         # `ranks = "within"`: the paragraph holding the evidence comes first in its resolution (it
         # swaps scores with the best paragraph above it), which no other resolution's order sees
@@ -316,12 +326,7 @@ def _proceedings_below(fused: dict[str, float], own_tokens: set[str], cat: Catal
     the resolution says: in each resolution, when one ranks above the best operative paragraph,
     the two swap scores, unless the question uses its verb ("Whose statements did it hear?")."""
     said = proceedings()
-    by_doc: dict[str, list[str]] = {}
-    for cid in fused:
-        c = cat.clauses.get(cid)
-        if c is not None and c.kind in ("preamble", "operative"):
-            by_doc.setdefault(c.doc_id, []).append(cid)
-    for ids in by_doc.values():
+    for ids in _paragraphs_by_doc(fused, cat).values():
         ops = [cid for cid in ids if cat.clauses[cid].kind == "operative"]
         if not ops:
             continue
@@ -356,13 +361,8 @@ def _what_was_asked(fused: dict[str, float], own_tokens: set[str], cat: Catalogu
     decided = [f for f in _decided_stems() if own_tokens & f]
     if not asked and not decided:
         return
-    by_doc: dict[str, list[str]] = {}
-    for cid in fused:
-        c = cat.clauses.get(cid)
-        if c is not None and c.kind in ("preamble", "operative"):
-            by_doc.setdefault(c.doc_id, []).append(cid)
-    deciding = _family_stems()[DECISION_FAMILY] if decided else frozenset()
-    for ids in by_doc.values():
+    deciding = _deciding_stems() if decided else frozenset()
+    for ids in _paragraphs_by_doc(fused, cat).values():
         for fam in asked + decided:
             ops = [cid for cid in ids if cat.clauses[cid].kind == "operative" and cat.clauses[cid].label
                    and (fam & _label_stems(cat.clauses[cid].label)
@@ -443,7 +443,6 @@ def _closes(text: str) -> bool:
 
 
 DECIDED_WORDS = 3  # "Decides | to establish under |…", "Décide | de créer une |": what it decides
-DECISION_FAMILY = 1  # the deciding verbs' place in lexicon.toml [families]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -454,6 +453,13 @@ def _decided(text: str, label: str) -> frozenset[str]:
     at = fold(text).find(fold(label)) if label else -1
     rest = text[at + len(label):] if at >= 0 else text
     return frozenset(tokens_for_query(" ".join(rest.split()[:DECIDED_WORDS])))
+
+
+@functools.cache
+def _deciding_stems() -> frozenset[str]:
+    """The stems of the deciding verbs (lexicon.toml [families] decision): the paragraphs whose
+    next words _decided reads."""
+    return frozenset(tokens_for_query(" ".join(sorted(family("decision")))))
 
 
 @functools.cache
@@ -704,9 +710,9 @@ class HybridRetriever:
         _holding_what_is_asked(fused, query.text, cat)
         _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, terms.aligned))
         _proceedings_below(fused, terms.own_tokens, cat)
-        t3 = time.perf_counter()
         if len(anchor.documents) > 1:
             _first_named_first(fused, query.references, anchor.documents, cat)
+        t3 = time.perf_counter()
         hits = _hits(_top(fused, k, anchor.documents, cat), runs[0], cat)
         evidence = Evidence(anchor.mentioned, tuple(words), terms.unmatched, names, addressed, anchor.unheld_before)
         return SearchResult(hits, query, vecs[-1] if query.followup else vecs[0], evidence,
