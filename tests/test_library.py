@@ -190,7 +190,7 @@ def test_the_frame_names_the_body_in_the_questions_language_without_a_foreign_gl
     index = SimpleNamespace(catalogue=SimpleNamespace(docs={doc.doc_id: SimpleNamespace(metadata=doc.metadata)}))
     frame = ExtractiveAnswerer(index, None)._frame  # type: ignore[arg-type]
     assert frame(op, "en") == ("Operative clause 1 of S/RES/719 (1991) (Approves: the Security Council approves)"
-                               " — what the Security Council calls for:")
+                               " — what the Security Council decides or calls for:")
     assert "Consejo de Seguridad aprueba" in frame(op, "es")
     assert "le Conseil de sécurité" in frame(op, "fr")
     assert frame(op, "ru").startswith("Operative clause 1")  # no Russian templates: English, whole
