@@ -129,3 +129,17 @@ def test_a_query_is_analysed_once_with_what_each_stage_reads():
     assert short.detected == "" and short.language == "fr"
     alone = Query.of("What does the Declaration say about human dignity and rights?")
     assert not alone.followup and not alone.history and alone.contextual is None
+
+
+def test_a_french_pronoun_that_repeats_a_named_subject_points_back_at_nothing():
+    """"Quels pays le Conseil a-t-il invités … ?" names its subject; "il" only repeats it (complex
+    inversion) and does not make the question lean on the previous one's resolution, where
+    "Que demande-t-elle au Secrétaire général ?" ("elle": the resolution) does."""
+    from resqa.query import Query
+
+    history = ["¿Qué fuerza creó la resolución 743 (1992)?"]
+    standalone = Query.of("Quels pays le Conseil a-t-il invités à négocier après l'intervention à Chypre ?", history)
+    assert not standalone.refers_back
+    assert not Query.of("Quels pays le Conseil a-t-il invités ?", history).followup
+    assert Query.of("Que demande-t-elle au Secrétaire général ?", history).refers_back
+    assert Query.of("Quels pays a-t-il invités ?", history).refers_back  # "il": nothing named before it

@@ -59,9 +59,30 @@ def as_query(question: Query | str, history: list[str] | tuple[str, ...] = ()) -
     return question if isinstance(question, Query) else Query.of(question, history)
 
 
+# A French verb inverted with its subject pronoun ("a-t-il", "demande-t-elle"), and the word before it.
+_INVERTED = re.compile(r"(\S+)\s+[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b", re.IGNORECASE)
+_ARTICLE = re.compile(r"(?:^|\s)(?:le|la|les|l'|l’)\s*\S+\s+[^\W\d_]+-(?:t-)?(?:il|elle|ils|elles)\b", re.IGNORECASE)
+
+
+def _without_resumptive(question: str) -> str:
+    """The question without the pronouns that only repeat a subject it names ("Quels pays le
+    Conseil a-t-il invités…?", "Israël a-t-il…?": French complex inversion): they point back at
+    nothing. A pronoun that is the subject ("Que demande-t-elle ?") stays: it may mean the
+    resolution asked about before."""
+    out = question
+    for m in reversed(list(_INVERTED.finditer(question))):
+        prev = m.group(1).split("'")[-1].split("’")[-1]
+        named = m.start(1) > 0 and prev[:1].isupper()
+        if named or _ARTICLE.match(question, max(0, m.start(1) - 4)) or _ARTICLE.search(question[:m.end()][-60:]):
+            out = out[:m.start()] + m.group(0).rsplit("-", 1)[0] + out[m.end():]
+    return out
+
+
 def _leans_back(question: str, lang: str, skip: frozenset[str] = frozenset()) -> bool:
     """The question opens with a follow-up cue ("And …", "¿Y qué …"), is too short to stand, or
-    holds a one-word cue inside it, other than those in `skip`. `lang`: language.detect(question)."""
+    holds a one-word cue inside it, other than those in `skip` and other than a pronoun that only
+    repeats the subject the question names (_without_resumptive). `lang`: language.detect(question)."""
+    question = _without_resumptive(question)
     folded = " ".join(language.words(question))
     cues = language.followup_cues(lang) + language.followup_cues("en")
     if any(folded == c or folded.startswith(c + " ") for c in cues):
