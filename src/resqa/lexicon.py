@@ -155,6 +155,22 @@ PLACE_WORD_SHARE = 2  # a word of at most this many places' names in a language 
 # ("corée": North and South Korea); one of more ("south", "république", "islands") does not
 
 
+@cache
+def _name_rows(table: str) -> tuple[tuple[str, str, str], ...]:
+    """(code, language, name) of each row of a name table in data/, folded (codes too: they are
+    keys only)."""
+    from importlib import resources
+
+    text = fold(resources.files(data).joinpath(table).read_text(encoding="utf-8"))
+    return tuple(tuple(line.split("\t")) for line in text.splitlines() if line and not line.startswith("#"))  # type: ignore[misc]
+
+
+def _name_words(name: str) -> frozenset[str]:
+    """A folded name's content words (three letters or more, function words out)."""
+    stop = language.all_stopwords()
+    return frozenset(w for w in re.findall(r"[^\W\d_]{3,}", name) if w not in stop)
+
+
 @dataclass(frozen=True)
 class _Name:
     place: str
@@ -167,19 +183,12 @@ def _places() -> tuple[dict[str, tuple[_Name, ...]], dict[str, frozenset[str]]]:
     """({folded word: the names it is needed for}, {place: the words that name it in every
     language: each name's telling words, or all its words when none tells}) from the
     Unicode CLDR's country and region names (data/places.tsv, resqa.tools.places)."""
-    from importlib import resources
-
-    stop = language.all_stopwords()
     names: list[tuple[str, str, frozenset[str]]] = []
     share: dict[tuple[str, str], set[str]] = {}
     whole: set[str] = set()  # names written in full to be named: the organs'
     for table, in_full in NAME_TABLES:
-        text = fold(resources.files(data).joinpath(table).read_text(encoding="utf-8"))  # codes too: keys only
-        for line in text.splitlines():
-            if not line or line.startswith("#"):
-                continue
-            code, lang, name = line.split("\t")
-            words = frozenset(w for w in re.findall(r"[^\W\d_]{3,}", name) if w not in stop)
+        for code, lang, name in _name_rows(table):
+            words = _name_words(name)
             names.append((code, lang, words))
             if in_full:
                 whole.add(code)
@@ -221,16 +230,7 @@ def places_named(words: Iterable[str]) -> dict[str, frozenset[str]]:
 @cache
 def _organs() -> tuple[frozenset[str], ...]:
     """The folded content words of each name in data/organs.tsv."""
-    from importlib import resources
-
-    stop = language.all_stopwords()
-    out = []
-    for line in fold(resources.files(data).joinpath("organs.tsv").read_text(encoding="utf-8")).splitlines():
-        if line and not line.startswith("#"):
-            words = frozenset(w for w in re.findall(r"[^\W\d_]{3,}", line.split("\t")[2]) if w not in stop)
-            if words:
-                out.append(words)
-    return tuple(out)
+    return tuple(w for w in (_name_words(name) for _code, _lang, name in _name_rows("organs.tsv")) if w)
 
 
 def organs_named(words: Iterable[str]) -> set[str]:
@@ -245,14 +245,10 @@ def organs_named(words: Iterable[str]) -> set[str]:
 def _place_names_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     """One pattern over every CLDR country and region name (data/places.tsv, folded, all
     languages), longest first, and {folded name: its place code}."""
-    from importlib import resources
-
     codes: dict[str, str] = {}
-    for line in fold(resources.files(data).joinpath("places.tsv").read_text(encoding="utf-8")).splitlines():
-        if line and not line.startswith("#"):
-            code, _lang, name = line.split("\t")
-            if len(name) >= 4:
-                codes.setdefault(name, code)
+    for code, _lang, name in _name_rows("places.tsv"):
+        if len(name) >= 4:
+            codes.setdefault(name, code)
     alts = "|".join(re.escape(n) for n in sorted(codes, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alts})(?!\w)"), codes
 

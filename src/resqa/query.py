@@ -66,14 +66,15 @@ _ARTICLE = re.compile(r"(?:^|\s)(?:le|la|les|l'|l’)\s*\S+\s+[^\W\d_]+-(?:t-)?(
 
 def _without_resumptive(question: str) -> str:
     """The question without the pronouns that only repeat a subject it names ("Quels pays le
-    Conseil a-t-il invités…?", "Israël a-t-il…?": French complex inversion): they point back at
-    nothing. A pronoun that is the subject ("Que demande-t-elle ?") stays: it may mean the
-    resolution asked about before."""
+    Conseil a-t-il invités…?", "… l'Assemblée a-t-elle…": French complex inversion, the word
+    before the verb a name or after an article): they point back at nothing. A pronoun that is
+    the subject ("Que demande-t-elle ?") stays: it may mean the resolution asked about before. A
+    name that opens the question ("Israël a-t-il…?") is not told from a capitalised first word."""
     out = question
     for m in reversed(list(_INVERTED.finditer(question))):
         prev = m.group(1).split("'")[-1].split("’")[-1]
         named = m.start(1) > 0 and prev[:1].isupper()
-        if named or _ARTICLE.match(question, max(0, m.start(1) - 4)) or _ARTICLE.search(question[:m.end()][-60:]):
+        if named or _ARTICLE.search(question[:m.end()][-60:]):
             out = out[:m.start()] + m.group(0).rsplit("-", 1)[0] + out[m.end():]
     return out
 

@@ -401,11 +401,17 @@ def _asks_whom(text: str, label: str) -> frozenset[str]:
     punctuation mark and at most ADDRESSEE_WORDS: whom it asks ("Requests | the Secretary-General
     | to…", "DEMANDE INSTAMMENT | à tous les pays membres |,"), not whom it mentions later
     ("Demands that Iraq cooperate with the Secretary-General")."""
+    rest = re.split(r"[,;:.]|\bto\b", re.sub(r"^\s*to\b", "", _after_label(text, label)),
+                    maxsplit=1)[0]  # "Appeals | to | the parties"
+    return frozenset(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
+
+
+def _after_label(text: str, label: str) -> str:
+    """A paragraph's text after its opening verb (`label`), whitespace collapsed; all of it when
+    the label is not found."""
     text = " ".join(text.split())
     at = fold(text).find(fold(label)) if label else -1
-    rest = text[at + len(label):] if at >= 0 else text
-    rest = re.split(r"[,;:.]|\bto\b", re.sub(r"^\s*to\b", "", rest), maxsplit=1)[0]  # "Appeals | to | the parties"
-    return frozenset(tokens_for_query(" ".join(rest.split()[:ADDRESSEE_WORDS])))
+    return text[at + len(label):] if at >= 0 else text
 
 
 def _addressee(question: str, aligned: dict[str, str]) -> frozenset[str]:
@@ -449,10 +455,7 @@ DECIDED_WORDS = 3  # "Decides | to establish under |…", "Décide | de créer u
 def _decided(text: str, label: str) -> frozenset[str]:
     """The tokens of the words right after a paragraph's opening verb, DECIDED_WORDS of them: what
     a deciding paragraph decides to do ("Decides to dispatch urgently an observation group")."""
-    text = " ".join(text.split())
-    at = fold(text).find(fold(label)) if label else -1
-    rest = text[at + len(label):] if at >= 0 else text
-    return frozenset(tokens_for_query(" ".join(rest.split()[:DECIDED_WORDS])))
+    return frozenset(tokens_for_query(" ".join(_after_label(text, label).split()[:DECIDED_WORDS])))
 
 
 @functools.cache
