@@ -69,6 +69,34 @@ def test_nothing_matched_needs_two_words_or_a_name_and_spares_followups():
     assert assess(history=("What does it urge?",), words=("a", "b"), unmatched=("a", "b")).answerable  # a follow-up
 
 
+def test_words_that_frame_a_question_show_nothing_of_its_topic():
+    """The verb of what a question asks ("قرر": decided) is met in every library: matched, it does
+    not keep a question about a topic no text holds from being refused. A body's name counts: the
+    body can be what the question is about. A question of frame words only is judged on them."""
+    from resqa.model import Clause, Hit
+    from resqa.query import Query
+
+    c = Clause("D/op-1", "D", "t", "operative", 1, "Decides", "en", "decides to act", 0, 5, 0)
+    hits = [Hit(clause=c, score=1.0, dense=0.9, lexical=1.0, rank_dense=1, rank_lexical=1)]
+
+    def assess(question, words, unmatched):
+        return abstain.assess(Query.of(question), hits, evidence=abstain.Evidence(words=words, unmatched=unmatched))
+
+    covid = assess("ماذا قرر مجلس الأمن بشأن جائحة كوفيد-19؟", ("قرر", "مجلس", "الأمن", "بشأن", "جائحة", "كوفيد"),
+                   ("مجلس", "الأمن", "بشأن", "جائحة", "كوفيد"))
+    assert not covid.answerable and covid.rule == "nothing_matched"
+    assert covid.unmatched == ("مجلس", "الأمن", "بشأن", "جائحة", "كوفيد")  # what the refusal names: not "قرر"
+    assert assess("¿Dónde se celebró la reunión de la Asamblea General?", ("celebró", "reunión", "asamblea", "general"),
+                  ("celebró", "reunión")).answerable  # the Assembly is matched, and is what it asks about
+    assert assess("What did the Security Council decide about piracy?", ("security", "council", "decide", "piracy"),
+                  ("piracy",)).answerable  # one unmatched word, no name: as before
+    assert assess("What did the Council decide?", ("council", "decide"), ()).answerable
+    held = abstain.assess(Query.of("¿Qué decidió el Consejo en la resolución 303 (1971)?"), hits,
+                          evidence=abstain.Evidence(words=("decidió", "consejo"), unmatched=("consejo",),
+                                                    names=("consejo",), mentioned={"resolución 303 (1971)": True}))
+    assert held.answerable  # the resolution it names is held: that is what it is about
+
+
 def test_each_rule_gives_its_reason_and_the_refusal_it_says():
     from resqa.model import Clause, Hit
     from resqa.query import Query

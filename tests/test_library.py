@@ -287,6 +287,28 @@ def test_a_resolution_the_library_does_not_hold_is_refused(library):
     assert not ans.answerable and "does not hold resolution 187" in ans.text
 
 
+def test_a_resolution_the_library_lacks_is_context_when_a_named_one_it_holds_cites_it(tmp_path: Path):
+    """"According to resolution 188, … under resolution 187?" asks about 188, which cites 187;
+    naming 187 alone, or beside a held resolution that does not cite it, is still refused."""
+    from resqa import references
+    from resqa.config import Settings
+    from resqa.pipeline import Pipeline
+
+    assert references.resolutions("Какие резолюции Совета Безопасности 1978 и 1980 годов осудили…?") == []
+    f = tmp_path / "sc.jsonl"
+    cites = CYPRUS.replace("186 (1964)", "188 (1964)").replace(
+        "Noting that", "Recalling its resolution 187 (1964),\n\nNoting that")
+    rows = [("S/RES/186 (1964)", CYPRUS), ("S/RES/188 (1964)", cites)]
+    f.write_text("".join(json.dumps({"id": i, "title": f"Security Council resolution {i[6:]}", "text": t}) + "\n"
+                         for i, t in rows))
+    pipe = Pipeline(Settings(index_dir=tmp_path / "index", embedder="hash"), create=True)
+    pipe.ingest([f])
+    ans = pipe.ask("According to resolution 188, what force is recommended under resolution 187?")
+    assert ans.answerable and ans.citations[0].clause.doc_id == "S/RES/188 (1964)"
+    assert not pipe.ask("What force does resolution 187 recommend?").answerable
+    assert not pipe.ask("According to resolution 186, what force is recommended under resolution 187?").answerable
+
+
 def test_a_follow_up_on_a_resolution_the_library_does_not_hold_is_refused_too(library):
     """"it" is the resolution just refused, not whatever the refusal showed as related reading."""
     ans = library.ask("And what does it ask the Secretary-General to do?", ["What does resolution 187 recommend?"])
@@ -425,6 +447,9 @@ def test_a_resolution_number_is_read_however_written(question, key):
     ("Что решил Совет в мае 1988 года?", {1988}, {(1988, 5)}),
     ("Resolution 612 (1988) of 9 May 1988", {1988}, {(1988, 5)}),
     ("12,000 troops for 1.5 years", set(), set()),
+    # Russian writes the year after its number: these are the resolutions of 1978 and 1980
+    ("Какие резолюции Совета Безопасности 1978 и 1980 годов осудили…?", {1978, 1980}, set()),
+    ("резолюция 1978 (2011)", {2011}, set()),
 ])
 def test_the_years_and_months_a_text_writes(text, years, months):
     from resqa import references

@@ -209,8 +209,18 @@ def address_found(case: Case) -> Verdict | None:
 
 
 def nothing_matched(case: Case) -> Verdict | None:
-    """2. None of the question's words is matched: two words or more, or a name; not a follow-up."""
-    words, ev = case.evidence.words, case.evidence
+    """2. None of the question's words is matched: two words or more, or a name; not a follow-up.
+    The verb of the act a question asks about (lexicon.frame_words) is left out of the judgement
+    when it has other words: "ماذا قرر مجلس الأمن بشأن جائحة كوفيد-19؟" is about the pandemic,
+    whatever "قرر" (decided) meets in the library. A resolution or identifier it names that the
+    library holds or mentions is matched: "¿Qué decidió el Consejo en la resolución 303 (1971)?"
+    is about resolution 303."""
+    from resqa.lexicon import frame_words
+
+    ev = case.evidence
+    if any(ev.mentioned.values()):
+        return None
+    words = tuple(w for w in ev.words if fold(w) not in frame_words()) or ev.words
     if not (bool(words) and set(words) <= set(ev.unmatched)) or case.query.followup:
         return None
     if len(words) >= 2 or set(words) & set(ev.names):

@@ -146,6 +146,16 @@ def body_words() -> frozenset[str]:
     return frozenset(out)
 
 
+@cache
+def frame_words() -> frozenset[str]:
+    """The folded verbs of [families] and [decided] ("decide", "قرر", "establish"): the act a
+    question asks about ("What did the Council decide about…?"), which every resolution of a
+    library records, so matching it shows nothing of what the question is about
+    (abstain.nothing_matched). A body's name is no such word: "Where was the General Assembly's
+    meeting held?" is about the Assembly."""
+    return frozenset(w for f in (*families(), *decided_families()) for w in f if " " not in w)
+
+
 # ---------------------------------------------------------------- places (data/places.tsv)
 # The names translated through a table, not through e5's word vectors: countries and regions
 # (the Unicode CLDR's), and the United Nations' organs and offices ("Secrétaire général").

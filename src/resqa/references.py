@@ -37,8 +37,11 @@ _NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "IN
 _RES_WORD = r"(?:resolutions?|résolutions?|resoluci[oó]n(?:es)?|resoluç(?:ão|ões)|резолюци[яиюей]\w*|(?:ال)?قرار(?:ين|ات)?)"
 _RES_NUMBER = r"\d{1,4}(?:/\d{1,4})?(?:\s*\((?:\d{4}|[IVXLCDM]+)\))?(?![^\W_])"
 _COUNCIL = r"(?:(?:of the |du |del )?(?:Security Council|Conseil de sécurité|Consejo de Seguridad|Совета Безопасности|مجلس الأمن)\s+)?"
+# Russian writes a year after its number, in the genitive ("резолюции Совета Безопасности 1978 и
+# 1980 годов": the resolutions of 1978 and 1980): numbers followed by a year word are years.
+_YEAR_AFTER = r"(?!\s*(?:год|г\.))"
 _RESOLUTION = re.compile(rf"(?<![^\W_])(?:S/RES/|{_RES_WORD}\s+{_COUNCIL}(?:(?:n[°ºo]|No|Nr)\.?\s*)?)({_RES_NUMBER})"
-                         rf"((?:\s*(?:,|and|et|y|e|und|и|و)\s*{_RES_NUMBER})*)", re.IGNORECASE)
+                         rf"((?:\s*(?:,|and|et|y|e|und|и|و)\s*{_RES_NUMBER})*+){_YEAR_AFTER}", re.IGNORECASE)
 _LISTED = re.compile(_RES_NUMBER)
 _RES_WORD_ANY = re.compile(_RES_WORD, re.IGNORECASE)
 _COUNCIL_NUMBER = re.compile(rf"resolution\s+{_COUNCIL}(?=\d)", re.IGNORECASE)  # "… du Conseil de sécurité 242"

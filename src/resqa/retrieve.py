@@ -550,6 +550,7 @@ def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set
     docs: set[str] = set()
     clauses: set[str] = set()
     mentioned: dict[str, bool] = {}
+    cited: dict[str, set[str]] = {}  # a named resolution the library lacks -> the documents citing it
     for ref in refs:
         d, c = cat.naming(ref)
         if d:
@@ -560,6 +561,12 @@ def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set
         # A resolution asked about by number is one the library holds, not one its texts cite:
         # "resolution 243" next to a held 242 is refused, not answered from another text.
         mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or cat.mentions(ref)
+        if ref in named_resolutions and not d:
+            cited[ref] = {cat.clauses[cid].doc_id for cid in c if cid in cat.clauses}
+    # Unless a resolution the question names and the library holds cites it: "According to
+    # resolution 699 (1991), who pays for … under section C of resolution 687?" asks about 699.
+    for ref, citing in cited.items():
+        mentioned[ref] = bool(citing & docs)
     return Anchor(text, docs, clauses, mentioned)
 
 
