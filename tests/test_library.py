@@ -182,17 +182,19 @@ def test_a_jsonl_id_is_kept_verbatim_in_documents_and_clause_ids(tmp_path: Path)
     assert parse(doc)[3].clause_id == "S/RES/165 (1961)/op-1"
 
 
-def test_the_frame_names_the_body_in_the_questions_language_without_a_foreign_gloss():
+def test_the_frame_glosses_a_foreign_keyword_in_the_questions_language_and_repeats_no_own_one():
     from resqa.answer import ExtractiveAnswerer
 
     doc = _doc(NUMBERED, "S/RES/719 (1991)")
     op = next(c for c in parse(doc) if c.label == "Approves")
     index = SimpleNamespace(catalogue=SimpleNamespace(docs={doc.doc_id: SimpleNamespace(metadata=doc.metadata)}))
     frame = ExtractiveAnswerer(index, None)._frame  # type: ignore[arg-type]
-    assert frame(op, "en") == ("Operative clause 1 of S/RES/719 (1991) (Approves: the Security Council approves)"
+    assert frame(op, "en") == ("Operative clause 1 of S/RES/719 (1991) (Approves)"
                                " — what the Security Council decides or calls for:")
-    assert "Consejo de Seguridad aprueba" in frame(op, "es")
-    assert "le Conseil de sécurité" in frame(op, "fr")
+    assert frame(op, "es") == ("Párrafo dispositivo 1 de S/RES/719 (1991) (Approves: aprueba)"
+                               " — lo que el Consejo de Seguridad pide o decide:")
+    assert frame(op, "fr") == ("Dispositif, alinéa 1 de S/RES/719 (1991) (Approves : approuve)"
+                               " — ce que le Conseil de sécurité demande ou décide :")
     assert frame(op, "ru").startswith("Operative clause 1")  # no Russian templates: English, whole
 
 

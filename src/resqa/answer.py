@@ -35,7 +35,7 @@ from resqa.tuning import (
     QUOTE_SENTENCE_WORDS,
     SECOND_CITATION,
 )
-from resqa.verify import verify_quote
+from resqa.verify import elided, verify_quote
 
 _PLURAL_CUES = {"two", "both", "deux", "dos", "ambos", "zwei", "beide"}
 
@@ -227,19 +227,19 @@ class ExtractiveAnswerer:
 
     def _frame(self, clause: Clause, lang: str) -> str:
         """The sentence before a quote, wholly in the question's language (English where resqa
-        has no templates for it): the keyword's meaning in that language, or the keyword itself
-        when it is written in that language, never a gloss in a third one."""
+        has no templates for it): the keyword as written, followed by its meaning in that language
+        when it is written in another ("DEMANDE INSTAMMENT: urges"; "Demands : exige"), never a
+        gloss in a third one, nor one that repeats the keyword ("Approves: approves")."""
         lang = lang if lang in templates() else "en"
         t = templates()[lang]
+        label = clause.label or clause.kind
         kw = match_keyword(clause.label[:1].upper() + clause.label[1:])
-        meaning = ""
-        if kw:
-            meaning = clause.label.lower() if kw[0].lang == lang else kw[0].meanings.get(lang, "")
-        meaning = meaning.split(",")[0].strip() or clause.label.lower()
+        meaning = kw[0].meanings.get(lang, "").split(",")[0].strip() if kw and kw[0].lang != lang else ""
+        gloss = t["gloss"].format(label=label, meaning=meaning) if meaning else label
         info = self.index.catalogue.docs.get(clause.doc_id)
         body = body_name(info.metadata.get("body") if info else None, lang) or t["body"]
         return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id, body=body,
-                                                      label=clause.label or clause.kind, meaning=meaning)
+                                                      label=label, meaning=meaning or label.lower(), gloss=gloss)
 
     def _compose(self, query: Query, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
         citations = [c for c in (self._citation(i + 1, h, res) for i, h in enumerate(chosen)) if c]
@@ -247,7 +247,7 @@ class ExtractiveAnswerer:
                      for i, c in enumerate(citations)]
         if not citations:
             return self._refusal(query, res, abstain.Verdict(False, "no verifiable quote"))
-        parts = [f"{self._frame(c.clause, query.language)} «{c.quote}» [{c.n}]" for c in citations]
+        parts = [f"{self._frame(c.clause, query.language)} «{elided(c.quote, c.clause.text)}» [{c.n}]" for c in citations]
         also = self._also(res, chosen, len(citations))
         t = templates().get(query.language) or templates()["en"]
         return Answer(question=query.text, language=query.language, answerable=True, text="\n\n".join(parts),

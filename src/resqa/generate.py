@@ -31,7 +31,7 @@ from resqa.errors import BackendError, ResqaError
 from resqa.model import Answer, Citation, Clause, Hit
 from resqa.query import Query
 from resqa.retrieve import HybridRetriever, SearchResult
-from resqa.verify import verify_quote
+from resqa.verify import unelided, verify_quote
 
 CONTEXT_CLAUSES = 5
 UNSUPPORTED = "⚠ *unsupported*"
@@ -112,7 +112,7 @@ def _police_sentence(sent: str, quotes: list[str], context: list[Clause], tally:
         before = [int(n) for n in _MARK.findall(sent[:m.start()]) if int(n) in valid]
         n = after[0] if after else (before[-1] if before else None)
         if n is not None and verify_quote(q, context[n - 1].text):
-            tally.quoted.setdefault(n, q)
+            tally.quoted.setdefault(n, unelided(q))
             kept_quote = True
             return f"«{q}»"
         tally.removed_quotes += 1

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from resqa import data
 from resqa.model import Answer, Citation, Clause
+from resqa.verify import elided
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 def page_text(key: str, lang: str = "en", **fields: str) -> str:
@@ -48,14 +49,14 @@ def answer_to_text(answer: Answer) -> str:
     lines = [answer.text, ""]
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.clause.clause_id} ({c.clause.kind}, {c.clause.label or '-'})")
-        lines.append(f"    «{c.quote}»")
+        lines.append(f"    «{elided(c.quote, c.clause.text)}»")
     for c in answer.related:
         lines.append(f"related: {c.clause.clause_id} ({c.clause.kind}) — {c.clause.text[:120]}…")
     if answer.also:
         lines.append(answer.also_heading)
     for c in answer.also:
         lines.append(f"    {c.clause.clause_id} ({c.clause.kind}, {c.clause.label or '-'})")
-        lines.append(f"    «{c.quote}»")
+        lines.append(f"    «{elided(c.quote, c.clause.text)}»")
     return "\n".join(lines).rstrip()
 
 
@@ -77,7 +78,7 @@ def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = N
     heading = md_escape(citation_heading(c, lang, with_kind))
     if base_url is not None:
         heading = f"[{heading}]({doc_href(c.clause.doc_id, c.clause.clause_id, c.quote, base_url)})"
-    return f"{head}{heading} — *{md_escape(c.clause.doc_title)}*\n\n> {md_escape(c.quote)}"
+    return f"{head}{heading} — *{md_escape(c.clause.doc_title)}*\n\n> {md_escape(elided(c.quote, c.clause.text))}"
 
 
 def answer_body_markdown(answer: Answer) -> str:

@@ -20,8 +20,34 @@ QUOTE_MARK = re.compile(r"«\s?(?P<quote>[^«»]+?)\s?»\s*\[(?P<n>\d+)\]")
 MARKER = re.compile(r"\[(\d+)\]")
 
 
+ELISION = "…"
+# What may stand before a clause's words without being words of it: its paragraph number, "(a)".
+_ENUMERATOR = re.compile(r"^\W*(?:\d+|[ivxlc]+|[a-z])?\W*$", re.IGNORECASE)
+
+
+def elided(quote: str, clause_text: str) -> str:
+    """The quote as shown: an elision mark where it leaves out words of its clause before or
+    after it ("… calls upon all States to refrain …"), as quotations of legal texts are written,
+    so a reader never takes part of a paragraph for the whole. A paragraph's number, or the
+    punctuation that ends it, is not words left out. The marks are not part of the quote:
+    verify_quote reads past them."""
+    q, t = normalize_for_match(quote), normalize_for_match(clause_text)
+    at = t.find(q)
+    if not q or at < 0:
+        return quote
+    before, after = t[:at], t[at + len(q):]
+    head = f"{ELISION} " if not _ENUMERATOR.match(before) else ""
+    tail = f" {ELISION}" if re.search(r"\w", after) else ""
+    return f"{head}{quote}{tail}"
+
+
+def unelided(quote: str) -> str:
+    """The quote without the elision marks at its ends (`elided`), whoever wrote them."""
+    return quote.strip().removeprefix(ELISION).removesuffix(ELISION).strip()
+
+
 def verify_quote(quote: str, clause_text: str) -> bool:
-    q = normalize_for_match(quote)
+    q = normalize_for_match(unelided(quote))
     if len(q) < MIN_QUOTE_CHARS:
         return False
     return q in normalize_for_match(clause_text)
