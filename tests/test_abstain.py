@@ -46,9 +46,44 @@ def test_ordinary_words_trigger_no_aspect(question):
     ("Quel ministère est chargé de l’appliquer ?", "oversight"),
     ("¿Quién supervisa su aplicación?", "oversight"),
     ("Wer überwacht die Umsetzung?", "oversight"),
+    # Russian and Arabic askers ask for the same kinds of fact (held-out 6: ho6-ru-003)
+    ("Сколько дополнительных военнослужащих получили СООНО по резолюции 769 (1992)?", "statistics"),
+    ("Каков бюджет миссии?", "money"),
+    ("Каков бюджет миссии?", "amount"),
+    ("Сколько стран проголосовали за резолюцию?", "vote"),
+    ("Кто внёс проект резолюции?", "authorship"),
+    ("Какие санкции ввел Совет?", "sanction"),
+    ("На какой срок создана миссия?", "duration"),
+    ("كم عدد الأصوات التي حصل عليها القرار؟", "vote"),
+    ("كم عدد الجنود؟", "statistics"),
+    ("ما هي ميزانية البعثة؟", "money"),
+    ("ما هي العقوبات التي فرضها المجلس؟", "sanction"),
+    ("من اقترح مشروع القرار؟", "authorship"),
+    ("إلى متى تستمر ولاية القوة؟", "duration"),
 ])
 def test_aspect_questions_trigger(question, aspect):
     assert aspect in names(question)
+
+
+@pytest.mark.parametrize("question", [
+    "Защищает ли Декларация интересы автора научного или литературного произведения?",  # author, not drafter
+    "Все ли люди равны перед законом и защищены ли они от дискриминации?",
+    "Есть ли у человека обязанности перед обществом?",
+    "هل لكل إنسان الحق في أن يعيش حرا وآمنا على نفسه؟",
+    "هل تستحق الأمهات والأطفال رعاية خاصة؟",
+])
+def test_russian_and_arabic_questions_about_rights_trigger_no_aspect(question):
+    assert names(question) == set()
+
+
+def test_russian_and_arabic_declarations_hold_the_evidence_their_askers_need():
+    assert evidences("vote", "посредством периодических и нелживых выборов, которые должны проводиться "
+                             "при всеобщем и равном избирательном праве путем тайного голосования")
+    assert evidences("vote", "وتجرى على أساس الاقتراع السري")
+    assert evidences("sanction", "не может налагаться наказание более тяжкое")
+    assert evidences("sanction", "ولا توقع عليه عقوبة أشد من تلك")
+    assert evidences("statistics", "направить 50 наблюдателей")
+    assert not evidences("statistics", "ссылаясь на свою резолюцию 769")
 
 
 def test_nothing_matched_needs_two_words_or_a_name_and_spares_followups():
