@@ -181,11 +181,31 @@ def _name_words(name: str) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[^\W\d_]{3,}", name) if w not in stop)
 
 
+# Russian declines names: "Ангола" is "Анголу", "Анголой", "Анголы" in a question ("осудили
+# использование Южной Африкой территории Анголы"). A Cyrillic word of a name table and of a
+# question is looked up by its stem: the word less one case ending, keeping three letters or more.
+_RU_ENDINGS = tuple(sorted({fold(e) for e in ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ой", "ей", "ий",
+                                               "ый", "ая", "яя", "ое", "ее", "ую", "юю", "ом", "ем", "ах", "ях", "ам",
+                                               "ям", "ов", "ев", "ых", "их", "а", "я", "у", "ю", "ы", "и", "е", "о", "ь")},
+                           key=len, reverse=True))  # folded, as the words are ("й" is "и")
+_CYRILLIC = re.compile(r"[а-я]")
+
+
+def name_key(word: str) -> str:
+    """The key a folded word of a name is looked up by: a Cyrillic word's stem, any other as is."""
+    if not _CYRILLIC.match(word):
+        return word
+    for e in _RU_ENDINGS:
+        if word.endswith(e) and len(word) - len(e) >= 3:
+            return word[:-len(e)]
+    return word
+
+
 @dataclass(frozen=True)
 class _Name:
     place: str
     words: frozenset[str]  # its content words, folded
-    needed: frozenset[str]  # those a question must write to name it: its telling words, or all
+    needed: frozenset[str]  # the keys (name_key) of those a question must write to name it: its telling words, or all
 
 
 @cache
@@ -211,10 +231,10 @@ def _places() -> tuple[dict[str, tuple[_Name, ...]], dict[str, frozenset[str]]]:
             continue
         telling = frozenset() if code in whole else \
             frozenset(w for w in words if len(share[(lang, w)]) <= PLACE_WORD_SHARE)
-        n = _Name(code, words, telling or words)
+        n = _Name(code, words, frozenset(name_key(w) for w in telling or words))
         for w in n.needed:
             by_word.setdefault(w, []).append(n)
-        words_of.setdefault(code, set()).update(n.needed)
+        words_of.setdefault(code, set()).update(telling or words)
     return {w: tuple(ns) for w, ns in by_word.items()}, {c: frozenset(ws) for c, ws in words_of.items()}
 
 
@@ -227,27 +247,28 @@ def places_named(words: Iterable[str]) -> dict[str, frozenset[str]]:
     poorly ("corée" -> "korea" at a margin of 0.016, "sudáfrica" -> "sudan"); the Unicode CLDR's
     names are a translation table for them."""
     by_word, words_of = _places()
-    folded = {fold(w): w for w in words}
+    folded = {name_key(fold(w)): w for w in words}
     found = [n for w in folded for n in by_word.get(w, ()) if n.needed <= folded.keys()]
     found = [n for n in found if not any(n.words < m.words for m in found)]
     out: dict[str, set[str]] = {}
     for n in found:
         for w in n.needed:
-            out.setdefault(folded[w], set()).update(words_of[n.place] - folded.keys())
+            out.setdefault(folded[w], set()).update(x for x in words_of[n.place] if name_key(x) not in folded)
     return {w: frozenset(ns) for w, ns in out.items()}
 
 
 @cache
 def _organs() -> tuple[frozenset[str], ...]:
-    """The folded content words of each name in data/organs.tsv."""
-    return tuple(w for w in (_name_words(name) for _code, _lang, name in _name_rows("organs.tsv")) if w)
+    """The keys (name_key) of the folded content words of each name in data/organs.tsv."""
+    names = (_name_words(name) for _code, _lang, name in _name_rows("organs.tsv"))
+    return tuple(frozenset(name_key(w) for w in ws) for ws in names if ws)
 
 
 def organs_named(words: Iterable[str]) -> set[str]:
     """The question words that name one of the United Nations' organs or offices, written in full
     ("Consejo de Seguridad", "مجلس الأمن", "Secrétaire général"): they say who speaks or is
     asked, not what about (retrieve reads them for whom a question says was asked only)."""
-    folded = {fold(w): w for w in words}
+    folded = {name_key(fold(w)): w for w in words}
     return {folded[w] for name in _organs() if name <= folded.keys() for w in name}
 
 
