@@ -96,7 +96,7 @@ def test_questions_in_a_real_browser(server, tmp_path):
 
         box.fill("Que demande instamment l’Assemblée aux pays membres ?")
         box.press("Enter")
-        expect(page.get_by_text("Dispositif, alinéa 2").first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Paragraphe 2 du dispositif").first).to_be_visible(timeout=60_000)
         expect(page.locator("blockquote").filter(has_text="DEMANDE INSTAMMENT à tous les pays membres").first
                ).to_be_visible()
 

@@ -193,9 +193,26 @@ def test_the_frame_glosses_a_foreign_keyword_in_the_questions_language_and_repea
                                " — what the Security Council decides or calls for:")
     assert frame(op, "es") == ("Párrafo dispositivo 1 de S/RES/719 (1991) (Approves: aprueba)"
                                " — lo que el Consejo de Seguridad pide o decide:")
-    assert frame(op, "fr") == ("Dispositif, alinéa 1 de S/RES/719 (1991) (Approves : approuve)"
+    assert frame(op, "fr") == ("Paragraphe 1 du dispositif de S/RES/719 (1991) (Approves : approuve)"
                                " — ce que le Conseil de sécurité demande ou décide :")
-    assert frame(op, "ru").startswith("Operative clause 1")  # no Russian templates: English, whole
+    assert frame(op, "ru") == ("Пункт 1 постановляющей части S/RES/719 (1991) (Approves) — то, что Совет Безопасности"
+                               " постановляет или к чему призывает:")  # no Russian meanings of keywords: the keyword alone
+    assert frame(op, "ar").startswith("الفقرة 1 من منطوق S/RES/719 (1991)") and "مجلس الأمن" in frame(op, "ar")
+    assert frame(op, "ja").startswith("Operative clause 1")  # no Japanese templates: English, whole
+
+
+def test_every_answer_language_has_every_sentence_and_label():
+    """An answer or a page label in Russian or Arabic is never half English: each language of
+    templates.toml has every key the English one has, with the same fields."""
+    import re
+
+    from resqa.answer import templates
+
+    en = templates()["en"]
+    for lang, t in templates().items():
+        assert t.keys() == en.keys(), (lang, en.keys() ^ t.keys())
+        for k in en:
+            assert set(re.findall(r"{(\w+)}", t[k])) <= set(re.findall(r"{(\w+)}", en[k])) | {"label", "meaning"}, (lang, k)
 
 
 @pytest.mark.parametrize("question, lang", [

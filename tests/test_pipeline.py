@@ -26,7 +26,7 @@ def test_urge_question_cites_operative_clause_2_verbatim(pipe, question):
 
 def test_answer_language_follows_question(pipe):
     assert "Operative clause" in pipe.ask("What does the resolution urge member countries to do?").text
-    assert "Dispositif" in pipe.ask("Que demande instamment l’Assemblée aux pays membres ?").text
+    assert "du dispositif" in pipe.ask("Que demande instamment l’Assemblée aux pays membres ?").text
 
 
 def test_followup_uses_history(pipe):
