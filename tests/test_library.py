@@ -392,6 +392,24 @@ def test_a_follow_up_is_asked_of_the_resolution_the_previous_question_named(libr
     assert {h.clause.doc_id for h in other.hits} == {"S/RES/165 (1961)"}
 
 
+def test_a_russian_or_arabic_follow_up_leans_on_the_turn_before():
+    """Russian and Arabic askers follow up as others do: "А кто…?", "ومن…؟" ("and who", Arabic
+    writing "and" joined to the next word), "في هذا الشأن" (in this matter); the cues are read
+    folded, as the question is ("وأين" is "واين", "también" "tambien")."""
+    from resqa.query import Query
+
+    before = ["ما الذي قرره مجلس الأمن بشأن الصومال في آذار/مارس 1992؟"]
+    assert Query.of("ومن هي المنظمات الإقليمية التي شكرها المجلس على تعاونها مع الأمم المتحدة في هذا الشأن؟",
+                    before).followup
+    assert Query.of("وأين عقد الاجتماع؟", before).followup
+    assert Query.of("А кто в первую очередь решает, какое образование получат дети?",
+                    ["Что Всеобщая декларация прав человека говорит о праве на образование?"]).followup
+    assert Query.of("¿Y también qué pidió?", ["¿Qué decidió la resolución 303 (1971)?"]).followup
+    # a question of its own is not one, whatever came before
+    assert not Query.of("ما الذي نص عليه قرار مجلس الأمن 1446 (2002) بشأن العراق والكويت؟", before).followup
+    assert not Query.of("Что постановил Совет Безопасности в резолюции 901 (1994) по Кипру?", before).followup
+
+
 def test_a_follow_up_is_asked_of_the_resolution_the_previous_answer_came_from(library, monkeypatch):
     """"Which resolution set up a force in Cyprus?" names none; "it" is the one the answer cited."""
     from resqa.retrieve import HybridRetriever

@@ -44,8 +44,11 @@ def months() -> dict[str, int]:
     return out
 
 
+@cache
 def followup_cues(lang: str) -> tuple[str, ...]:
-    return tuple(_data()["followup"].get(lang, ()))
+    """The language's follow-up cues, folded as the question they are looked for in is
+    ("también", "ça", "её", "وأين")."""
+    return tuple(fold(c) for c in _data()["followup"].get(lang, ()))
 
 
 def words(text: str) -> list[str]:

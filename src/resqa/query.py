@@ -98,7 +98,8 @@ def _leans_back(question: str, lang: str, skip: frozenset[str] = frozenset()) ->
 # words that are also articles or prepositions ("dignity and rights", "en 1993", "the threat that").
 _NOT_REFERRING = frozenset({"and", "also", "then", "else", "why", "same", "that", "there", "which one",
                             "et", "aussi", "alors", "pourquoi", "y", "en", "también", "entonces", "por qué",
-                            "und", "auch", "dann", "warum", "das", "dabei", "dazu"})
+                            "und", "auch", "dann", "warum", "das", "dabei", "dazu",
+                            "а", "и", "также", "тоже", "почему", "тогда", "там", "ايضا", "لماذا", "tambien", "por que"})
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
