@@ -201,6 +201,21 @@ def test_the_frame_glosses_a_foreign_keyword_in_the_questions_language_and_repea
     assert frame(op, "ja").startswith("Operative clause 1")  # no Japanese templates: English, whole
 
 
+def test_a_document_known_only_by_its_file_name_is_framed_by_its_title():
+    from resqa.answer import _named
+
+    def info(title, **meta):
+        return SimpleNamespace(title=title, metadata=meta)
+
+    assert _named("udhr-en", info("Universal Declaration of Human Rights", file="udhr-en.md")) == \
+        "Universal Declaration of Human Rights (udhr-en)"
+    assert _named("GA-2021-89-RES-09", info("Protéger les enfants…", file="interpol-GA-2021-89-RES-09-fr.txt")) == \
+        "GA-2021-89-RES-09"  # its reference code, read from its header
+    assert _named("S/RES/186 (1964)", info("Security Council resolution 186 (1964)", symbol="S/RES/186 (1964)")) == \
+        "S/RES/186 (1964)"
+    assert _named("notes", info("notes", file="notes.txt")) == "notes" and _named("x", None) == "x"
+
+
 def test_every_answer_language_has_every_sentence_and_label():
     """An answer or a page label in Russian or Arabic is never half English: each language of
     templates.toml has every key the English one has, with the same fields."""

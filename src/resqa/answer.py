@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cache
+from pathlib import PurePath
 from typing import Protocol
 
 import numpy as np
@@ -119,6 +120,16 @@ def _asks_for_the_whole(clause: Clause, res: SearchResult) -> bool:
     for named in [*addressed, *res.references]:
         rest = rest.replace(named, " ")
     return not question_words(rest)
+
+
+def _named(doc_id: str, info) -> str:
+    """How a frame names a document: its id, which is its symbol or reference code ("S/RES/186
+    (1964)", "GA-2021-89-RES-09"), or, when the id is only its file's name ("udhr-en"), its title
+    with the id: "Universal Declaration of Human Rights (udhr-en)"."""
+    file, title = (info.metadata.get("file"), getattr(info, "title", None)) if info else (None, None)
+    if file and title and title != doc_id and PurePath(file).stem == doc_id:
+        return f"{title} ({doc_id})"
+    return doc_id
 
 
 OnToken = Callable[[str], None]
@@ -238,7 +249,7 @@ class ExtractiveAnswerer:
         gloss = t["gloss"].format(label=label, meaning=meaning) if meaning else label
         info = self.index.catalogue.docs.get(clause.doc_id)
         body = body_name(info.metadata.get("body") if info else None, lang) or t["body"]
-        return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=clause.doc_id, body=body,
+        return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=_named(clause.doc_id, info), body=body,
                                                       label=label, meaning=meaning or label.lower(), gloss=gloss)
 
     def _compose(self, query: Query, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
