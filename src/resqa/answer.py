@@ -250,7 +250,7 @@ class ExtractiveAnswerer:
         info = self.index.catalogue.docs.get(clause.doc_id)
         body = body_name(info.metadata.get("body") if info else None, lang) or t["body"]
         return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=_named(clause.doc_id, info), body=body,
-                                                      label=label, meaning=meaning or label.lower(), gloss=gloss)
+                                                      label=label, gloss=gloss)
 
     def _compose(self, query: Query, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
         citations = [c for c in (self._citation(i + 1, h, res) for i, h in enumerate(chosen)) if c]

@@ -96,10 +96,11 @@ def _leans_back(question: str, lang: str, skip: frozenset[str] = frozenset()) ->
 
 # Follow-up cues that, met inside a sentence, do not point back at a document: conjunctions and
 # words that are also articles or prepositions ("dignity and rights", "en 1993", "the threat that").
+# Folded, as language.followup_cues are.
 _NOT_REFERRING = frozenset({"and", "also", "then", "else", "why", "same", "that", "there", "which one",
-                            "et", "aussi", "alors", "pourquoi", "y", "en", "también", "entonces", "por qué",
+                            "et", "aussi", "alors", "pourquoi", "y", "en", "tambien", "entonces", "por que",
                             "und", "auch", "dann", "warum", "das", "dabei", "dazu",
-                            "а", "и", "также", "тоже", "почему", "тогда", "там", "ايضا", "لماذا", "tambien", "por que"})
+                            "а", "и", "также", "тоже", "почему", "тогда", "там", "ايضا", "لماذا"})
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
