@@ -12,8 +12,10 @@ import streamlit as st
 from resqa.access import Policy, decide
 from resqa.errors import ResqaError
 from resqa.page import load_pipeline
+from resqa.render import PAGE_STYLE
 
 st.set_page_config(page_title="resqa — resolutions, quoted", page_icon="📜", layout="wide")
+st.html(PAGE_STYLE)  # each paragraph in its own writing direction (Arabic right to left)
 
 
 def secrets() -> dict:

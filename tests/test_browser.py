@@ -104,6 +104,22 @@ def test_questions_in_a_real_browser(server, tmp_path):
         box.press("Enter")
         expect(page.get_by_text("The opening of GA-2021-89-RES-09").first).to_be_visible(timeout=60_000)
         expect(page.locator("blockquote").filter(has_text="Istanbul (Turquie)").first).to_be_visible()
+
+        # An Arabic question: its answer reads right to left, the French clause it quotes inside it
+        # set apart as its own left-to-right run
+        box.fill("ما الذي تحث عليه الجمعية البلدان الأعضاء؟")
+        box.press("Enter")
+        answers = page.get_by_test_id("stChatMessage")
+        expect(answers).to_have_count(6, timeout=60_000)
+        body = answers.nth(5).locator("[data-testid=stMarkdownContainer] p").first
+        expect(body).to_contain_text("الفقرة", timeout=60_000)
+        starts_right, isolated = body.evaluate("""p => {
+            const r = document.createRange(), t = p.firstChild;
+            r.setStart(t, 0); r.setEnd(t, 1);
+            const box = p.getBoundingClientRect(), ch = r.getBoundingClientRect();
+            return [ch.left > box.left + box.width / 2, p.textContent.includes("«\\u2068")];
+        }""")
+        assert starts_right and isolated
         page.wait_for_timeout(500)
         page.screenshot(path=str(shot), full_page=True)
         browser.close()

@@ -158,3 +158,26 @@ def test_base_url_is_a_setting_read_from_env():
 
     assert Settings.from_env({}).base_url == ""
     assert Settings.from_env({"RESQA_BASE_URL": "https://resqa.example.org"}).base_url == "https://resqa.example.org"
+
+
+def test_quotes_in_an_answer_are_direction_isolates():
+    from resqa.render import FSI, PDI, RLM, answer_body_markdown, isolate_quotes
+
+    c = clause("1. Deplores the refusal")
+    ar = Answer("q", "ar", True, "الفقرة 1 من منطوق S/RES/673 (1990): «1. Deplores the refusal» [1]",
+                (Citation(1, c, "1. Deplores the refusal", True),))
+    body = answer_body_markdown(ar)
+    assert f"«{FSI}1\\. Deplores the refusal{PDI}»{RLM} [1]" in body  # the mark only in a right-to-left answer
+    en = Answer("q", "en", True, "Operative paragraph 1: «1. Deplores» [1]", (Citation(1, c, "1. Deplores", True),))
+    assert f"«{FSI}1\\. Deplores{PDI}» [1]" in answer_body_markdown(en)
+    # guillemets inside a quote (a French clause quoting a title) stay inside its one isolate
+    assert isolate_quotes("a «RAPPELANT la « Convention » de 1989» b") == f"a «{FSI}RAPPELANT la « Convention » de 1989{PDI}» b"
+    assert isolate_quotes("«cut off") == f"«{FSI}cut off{PDI}"  # an unfinished stream
+    assert isolate_quotes("no quote » here") == "no quote » here"
+
+
+def test_page_labels_in_a_right_to_left_language_are_isolated():
+    from resqa.render import PDI, RLI, page_label
+
+    assert page_label("فتح S/RES/673 (1990)/op-1 في وثيقته", "ar") == f"{RLI}فتح S/RES/673 (1990)/op-1 في وثيقته{PDI}"
+    assert page_label("Open S/RES/673 (1990)/op-1", "en") == "Open S/RES/673 (1990)/op-1"

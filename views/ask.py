@@ -13,6 +13,7 @@ from resqa.render import (
     conversation_to_markdown,
     kind_name,
     md_escape,
+    page_label,
     page_text,
 )
 from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, filter_rows, history_of, record_feedback
@@ -83,7 +84,7 @@ def show_citation(c: Citation, numbered: bool, lang: str) -> None:
     color = {"operative": "green", "preamble": "blue"}.get(kind, "gray")
     st.badge(kind_name(kind, lang), color=color)
     st.markdown(citation_markdown(c, with_number=numbered, lang=lang, with_kind=False))  # the badge says it
-    st.page_link("views/library.py", label=page_text("open_clause", lang, clause=c.clause.clause_id), icon="📖",
+    st.page_link("views/library.py", label=page_label(page_text("open_clause", lang, clause=c.clause.clause_id), lang), icon="📖",
                  query_params={"doc": c.clause.doc_id, "clause": c.clause.clause_id, "q": c.quote[:300]})
 
 
@@ -104,7 +105,7 @@ def show_answer(i: int, turn: Turn) -> None:
         show_citation(c, numbered=False, lang=ans.language)
     cols = st.columns(len(FEEDBACK_KINDS))
     for col, kind in zip(cols, FEEDBACK_KINDS, strict=True):  # recorded as `kind`, shown in the answer's language
-        if col.button(page_text("feedback_" + kind.replace(" ", "_"), ans.language), key=f"fb-{i}-{kind}"):
+        if col.button(page_label(page_text("feedback_" + kind.replace(" ", "_"), ans.language), ans.language), key=f"fb-{i}-{kind}"):
             record_feedback(cfg.feedback_path, turn, kind)
             st.toast("Thank you — feedback saved.")
 

@@ -82,9 +82,55 @@ def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = N
 
 
 def answer_body_markdown(answer: Answer) -> str:
-    """The composed answer text, escaped, keeping its [n] markers and paragraphs."""
+    """The composed answer text, escaped, keeping its [n] markers and paragraphs, each quote set
+    apart as its own direction run (isolate_quotes)."""
     paras = [re.sub(r"\\\[(\d+)\\\]", r"[\1]", md_escape(p)) for p in answer.text.split("\n\n")]
-    return "\n\n".join(paras)
+    return isolate_quotes("\n\n".join(paras), rtl=answer.language in RTL_LANGUAGES)
+
+
+# Unicode's directional isolates (UAX #9): first-strong, right-to-left, and their end; and the
+# right-to-left mark.
+FSI, RLI, PDI, RLM = "\u2068", "\u2067", "\u2069", "\u200f"
+
+
+def isolate_quotes(text: str, rtl: bool = False) -> str:
+    """Each «…» quote of an answer wrapped in FSI…PDI, inside its guillemets, so the browser lays
+    it out in its own direction: an English clause quoted in an Arabic sentence keeps its "1." and
+    full stop where the clause has them, and its guillemets stay around it. Guillemets a quote
+    itself holds (French texts quote with them) stay inside the outer isolate. In a right-to-left
+    answer (`rtl`) a mark after each quote keeps the "[1]" that follows on the sentence's side."""
+    out, depth = [], 0
+    for ch in text:
+        if ch == "»" and depth:
+            depth -= 1
+            if not depth:
+                out += [PDI, ch] + ([RLM] if rtl else [])
+                continue
+        out.append(ch)
+        if ch == "«":
+            depth += 1
+            if depth == 1:
+                out.append(FSI)
+    if depth:  # an unclosed quote (a cut stream): close the isolate, or it runs on
+        out.append(PDI)
+    return "".join(out)
+
+
+# Every paragraph, list item, heading and quote of the page takes its direction from its own first
+# letter (as dir="auto" would): an Arabic answer or question reads right to left and starts at the
+# right, the English clause it quotes below it stays left to right. Only stylesheet rules, so
+# st.html puts them in the page's head and they take no room.
+PAGE_STYLE = """<style>
+[data-testid="stMarkdownContainer"] :is(p, li, blockquote, h1, h2, h3, h4),
+[data-testid="stChatInputTextArea"] { unicode-bidi: plaintext; text-align: start; }
+</style>"""
+
+
+def page_label(text: str, lang: str) -> str:
+    """A label of the page (a button, a link) in the answer's language, as a right-to-left isolate
+    when that language is written right to left: a link label "فتح S/RES/673 (1990)/op-1 في
+    وثيقته" then reads in its own order inside Streamlit's left-to-right widgets."""
+    return f"{RLI}{text}{PDI}" if lang in RTL_LANGUAGES else text
 
 
 def citation_markdown(c: Citation, with_number: bool = True, base_url: str | None = None, lang: str = "en",
