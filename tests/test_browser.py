@@ -159,11 +159,12 @@ def test_citation_opens_its_clause_and_recalls_link_opens_the_cited_resolution(l
 
         # the Library table: searching narrows it, and choosing a row opens that document
         page.goto(library_server + "/library", wait_until="domcontentloaded")
-        search = page.get_by_label("Search ids and titles")
+        search = page.get_by_label("Search ids, titles and text")
         expect(search).to_be_visible(timeout=60_000)
         search.fill("665")
         search.press("Enter")
-        expect(page.get_by_text("1 of 4 documents")).to_be_visible(timeout=30_000)
+        # 665 itself first, then the resolutions whose text recalls it
+        expect(page.get_by_text(re.compile(r"^[12] of 4 documents"))).to_be_visible(timeout=30_000)
         page.wait_for_timeout(1000)  # the grid is a canvas: let it draw before clicking its first checkbox
         grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
         page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)

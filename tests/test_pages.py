@@ -62,9 +62,15 @@ def test_library_table_search_and_filters(at, ids):
     assert len(table) == 6 and set(table["document"]) >= {"S/RES/662 (1990)", "S/RES/667 (1990)"}
     assert {"title", "body", "year", "language", "preambular", "operative"} <= set(table.columns)
     at.text_input(key="lib-text").set_value("res 664").run()
-    assert list(at.dataframe[0].value["document"]) == ["S/RES/664 (1990)"]
-    at.text_input(key="lib-text").set_value("Kuwait").run()  # titles carry no topic: say what is searched
-    assert len(at.dataframe[0].value) == 0 and "ids and titles only" in at.info[0].value
+    found = at.dataframe[0].value  # the id first, then the resolutions whose text recalls it
+    assert found["document"].iloc[0] == "S/RES/664 (1990)" and "S/RES/667 (1990)" in set(found["document"])
+    assert "mentions" in found.columns
+    at.text_input(key="lib-text").set_value("Kuwait").run()  # titles carry no topic: the text does
+    found = at.dataframe[0].value
+    assert "S/RES/662 (1990)" in set(found["document"]) and (found["mentions"] > 0).all()
+    assert list(found["mentions"]) == sorted(found["mentions"], reverse=True)
+    at.text_input(key="lib-text").set_value("piracy Somalia").run()
+    assert len(at.dataframe[0].value) == 0 and "id, title or text" in at.info[0].value
     at.text_input(key="lib-text").set_value("").run()
     at.multiselect(key="lib-language").set_value(["fr"]).run()
     assert list(at.dataframe[0].value["document"]) == ["GA-2021-89-RES-09"]

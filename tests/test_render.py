@@ -82,6 +82,16 @@ def test_document_html_lays_out_structure_and_escapes():
     assert "href='/library?doc=x'" in h and "dir='ltr'" in h
 
 
+def test_a_markdown_heading_is_shown_without_its_marker():
+    from resqa.render import document_html
+
+    text = "# Universal Declaration of Human Rights"
+    head = Clause("udhr-en/head", "udhr-en", "Universal Declaration of Human Rights", "header", 0, "", "en",
+                  text, 0, len(text), 0)
+    h = document_html("Universal Declaration of Human Rights", [head], focus="udhr-en/head", quote="Universal Declaration")
+    assert "'><mark>Universal Declaration</mark> of Human Rights</p>" in h and "# " not in h
+
+
 def test_document_html_marks_the_quote_in_the_focused_clause_only():
     from resqa.render import document_html
 
@@ -139,6 +149,27 @@ def test_library_rows_and_filters():
     assert len(filter_rows(rows, bodies=["UN Security Council"], years=(1950, 2000))) == 2
     assert [r["id"] for r in filter_rows(rows, languages=["fr"])] == ["GA-2021-89-RES-09"]
     assert filter_rows(rows, "nothing like this") == []
+
+
+def test_the_library_search_reads_the_text_when_titles_name_no_subject():
+    """A new user searched the Library for "Cyprus": 0 found, as Security Council titles name no subject."""
+    from resqa.ui import TextSearch, filter_rows, library_rows
+
+    rows = library_rows(_info_docs())
+    search = TextSearch({"S-RES-9-1946": ["The Security Council,", "Noting the situation in Palestine and the"
+                                          " Palestinian refugees,", "Requests a report on Palestine"],
+                         "S-RES-242-1967": ["Calls on the parties in Palestine to negotiate"],
+                         "S-RES-660-1990": ["Condemns the Iraqi invasion of Kuwait"]})
+    assert filter_rows(rows, "Palestine") == []  # ids and titles alone
+    found = filter_rows(rows, "Palestine", search=search)
+    assert [(r["id"], r["mentions"]) for r in found] == [("S-RES-9-1946", 2), ("S-RES-242-1967", 1)]
+    assert [r["mentions"] for r in filter_rows(rows, "palestin", search=search)] == [3, 1]  # a word's beginning
+    assert [r["id"] for r in filter_rows(rows, "palestine report", search=search)] == ["S-RES-9-1946"]  # every word
+    # a title match comes first and is not counted twice; the filters still apply to text matches
+    assert [r["id"] for r in filter_rows(rows, "kuwait", search=search)] == ["S-RES-660-1990"]
+    assert "mentions" not in filter_rows(rows, "kuwait", search=search)[0]
+    assert [r["id"] for r in filter_rows(rows, "Palestine", years=(1960, 1970), search=search)] == ["S-RES-242-1967"]
+    assert filter_rows(rows, "piracy", search=search) == []
 
 
 def test_the_library_search_example_is_taken_from_the_library_and_finds_it():

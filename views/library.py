@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from resqa.page import facet_filters, graph, load_pipeline, rows, settings
+from resqa.page import facet_filters, graph, load_pipeline, rows, settings, text_search
 from resqa.render import clause_anchor, doc_href, document_html, md_escape
 from resqa.ui import filter_rows, search_example
 
@@ -19,10 +19,11 @@ names = {r["id"]: r["document"] for r in table}
 with st.sidebar:
     st.title("Library")
     st.markdown(f"**{len(table)} documents**")
-    text = st.text_input("Search ids and titles", placeholder=search_example(table), key="lib-text")
+    text = st.text_input("Search ids, titles and text", placeholder=search_example(table), key="lib-text")
     filters = facet_filters(table, key="lib")
 
 doc_id = st.query_params.get("doc")
+LINKS_SHOWN = 4  # a document's Recalls / Recalled by lists are open when this short, folded when longer
 
 
 def open_ask() -> None:
@@ -47,16 +48,16 @@ if doc_id:
     links = graph(pipe)
     recalls = {ln.target: ln for ln in links.recalls.get(doc_id, ())}
     recalled_by = {ln.source: ln for ln in links.recalled_by.get(doc_id, ())}
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**Recalls** ({len(recalls)})")
-        for target in recalls:
-            st.page_link("views/library.py", label=names.get(target, target), query_params={"doc": target})
-    with right:
-        st.markdown(f"**Recalled by** ({len(recalled_by)})")
-        for source, ln in recalled_by.items():
-            st.page_link("views/library.py", label=f"{names.get(source, source)} · {ln.clause.rsplit('/', 1)[-1]}",
-                         query_params={"doc": source, "clause": ln.clause, "q": ln.text})
+    left, right = st.columns(2)  # folded when long, so the text starts near the top of the page
+    if recalls:
+        with left.expander(f"Recalls ({len(recalls)})", expanded=len(recalls) <= LINKS_SHOWN):
+            for target in recalls:
+                st.page_link("views/library.py", label=names.get(target, target), query_params={"doc": target})
+    if recalled_by:
+        with right.expander(f"Recalled by ({len(recalled_by)})", expanded=len(recalled_by) <= LINKS_SHOWN):
+            for source, ln in recalled_by.items():
+                st.page_link("views/library.py", label=f"{names.get(source, source)} · {ln.clause.rsplit('/', 1)[-1]}",
+                             query_params={"doc": source, "clause": ln.clause, "q": ln.text})
     clause_links: dict[str, list[tuple[str, str]]] = {}
     for ln in links.recalls.get(doc_id, ()):
         clause_links.setdefault(ln.clause, []).append((names.get(ln.target, ln.target), doc_href(ln.target)))
@@ -72,15 +73,19 @@ if doc_id:
             go();</script>""", height=1)
 else:
     st.title("Library")
-    shown = filter_rows(table, text, **filters)
+    shown = filter_rows(table, text, **filters, search=text_search(pipe) if text.strip() else None)
     st.caption(f"{len(shown)} of {len(table)} documents · choose a row to open it")
     if not shown:
-        st.info("No document matches. The search reads document ids and titles only (not the text); "
-                "to find what the resolutions say about a topic, ask on the Ask page.", icon="🔎")
+        st.info("No document's id, title or text holds every word searched. To find what the resolutions "
+                "say about a topic, ask on the Ask page.", icon="🔎")
     picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
                           width="stretch", key="lib-table",
-                          column_order=("document", "title", "body", "year", "language", "preambular", "operative"),
+                          column_order=("document", "title", "body", "year", "language", "preambular", "operative")
+                          + (("mentions",) if any("mentions" in r for r in shown) else ()),
                           column_config={"year": st.column_config.NumberColumn(format="%d"),
+                                         "mentions": st.column_config.NumberColumn(
+                                             help="How often the text holds the searched words (documents "
+                                                  "whose id or title holds them come first)"),
                                          "preambular": st.column_config.NumberColumn("preamb."),
                                          "operative": st.column_config.NumberColumn("operat.")})
     chosen = picked.selection.rows if picked else []

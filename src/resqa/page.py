@@ -13,7 +13,7 @@ from resqa.config import Settings
 from resqa.errors import BackendError, IndexMissingError
 from resqa.links import Graph, build_graph
 from resqa.pipeline import Pipeline
-from resqa.ui import library_facets, library_rows
+from resqa.ui import TextSearch, library_facets, library_rows
 
 
 def settings() -> Settings:
@@ -76,6 +76,19 @@ def _graph(key: str, generation: str) -> Graph:
 def graph(pipe: Pipeline) -> Graph:
     """Which documents recall which, built once per index generation."""
     return _graph(settings_key(settings()), generation(pipe))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _text_search(key: str, generation: str) -> TextSearch:
+    texts: dict[str, list[str]] = {}
+    for c in load_pipeline().index.catalogue.clauses.values():
+        texts.setdefault(c.doc_id, []).append(c.text)
+    return TextSearch(texts)
+
+
+def text_search(pipe: Pipeline) -> TextSearch:
+    """The words of every document's text, for the Library's search box, once per index generation."""
+    return _text_search(settings_key(settings()), generation(pipe))
 
 
 def facet_filters(table: list[dict[str, Any]], key: str) -> dict[str, Any]:

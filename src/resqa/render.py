@@ -180,6 +180,7 @@ def conversation_to_markdown(turns: Iterable[tuple[str, Answer]], base_url: str 
 
 # ------------------------------------------------------------------ the document view
 RTL_LANGUAGES = {"ar", "arb", "he", "fa", "ur", "ps", "yi"}
+_MD_HEADING = re.compile(r"#{1,6}[ \t]+")
 _SUB_ITEM = re.compile(r"(?<=[\s:;,])\((?:[a-z]|[ivx]{1,5})\)\s")  # "(a) ", "(iv) " inside a clause
 
 
@@ -211,6 +212,9 @@ def _clause_body(clause: Clause, highlight: str | None) -> str:
     mark = None
     if highlight and (i := text.find(highlight)) >= 0:
         mark = (i, i + len(highlight))
+    if clause.kind == "header" and (heading := _MD_HEADING.match(text)):
+        # a Markdown file's "# Universal Declaration of Human Rights": the words, not the marker
+        return _marked(text, heading.end(), len(text), mark)
     cuts = [m.start() for m in _SUB_ITEM.finditer(text)]
     if len(cuts) < 2:
         return _marked(text, 0, len(text), mark)

@@ -3,10 +3,12 @@ Streamlit import, so it is unit-tested like the rest of the package."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,19 +127,62 @@ def search_example(rows: list[dict[str, Any]]) -> str:
     return f"e.g. {number.group(0)}, or {doc}" if number else f"e.g. {doc}"
 
 
+def _search_words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^\w]+", text.casefold()) if w]
+
+
+class TextSearch:
+    """The words of each document's text, for the Library's search box: a Security Council
+    resolution's title names no subject ("Security Council resolution 186 (1964)"), its text does
+    ("the present situation with regard to Cyprus"). A searched word matches the beginning of a
+    word of the text ("cypr" finds Cyprus and Cypriot), as the id and title search does."""
+
+    def __init__(self, texts: Mapping[str, Iterable[str]]) -> None:
+        self._docs: dict[str, tuple[list[str], list[int]]] = {}
+        for doc, parts in texts.items():
+            counts = Counter(w for t in parts for w in _search_words(t))
+            words = sorted(counts)
+            cumulative = [0]
+            for w in words:
+                cumulative.append(cumulative[-1] + counts[w])
+            self._docs[doc] = (words, cumulative)
+
+    def mentions(self, doc: str, words: list[str]) -> int:
+        """How many words of the document's text begin with one of `words`; 0 unless each of them
+        begins at least one."""
+        vocab, cumulative = self._docs.get(doc, ([], [0]))
+        total = 0
+        for w in words:
+            lo, hi = bisect.bisect_left(vocab, w), bisect.bisect_left(vocab, w + "\U0010ffff")
+            if lo == hi:
+                return 0
+            total += cumulative[hi] - cumulative[lo]
+        return total
+
+
 def filter_rows(rows: list[dict[str, Any]], text: str = "", bodies: Iterable[str] = (),
-                years: tuple[int, int] | None = None, languages: Iterable[str] = ()) -> list[dict[str, Any]]:
+                years: tuple[int, int] | None = None, languages: Iterable[str] = (),
+                search: TextSearch | None = None) -> list[dict[str, Any]]:
     """The rows whose id, symbol or title contains every word of `text` (case- and punctuation-
-    insensitive: "res 242" finds "S/RES/242 (1967)"), within the chosen bodies, years and languages."""
-    words = [w for w in re.split(r"[^\w]+", text.casefold()) if w]
+    insensitive: "res 242" finds "S/RES/242 (1967)"), within the chosen bodies, years and languages;
+    with `search`, then the rows whose text holds every word (TextSearch), most mentions first,
+    each with its "mentions"."""
+    words = _search_words(text)
     bodies, languages = set(bodies), set(languages)
 
-    def keep(r: dict[str, Any]) -> bool:
+    def chosen(r: dict[str, Any]) -> bool:
         if bodies and r["body"] not in bodies or languages and r["language"] not in languages:
             return False
-        if years and (r["year"] is None or not years[0] <= r["year"] <= years[1]):
-            return False
+        return not years or (r["year"] is not None and years[0] <= r["year"] <= years[1])
+
+    def named(r: dict[str, Any]) -> bool:
         hay = f"{r['document']} {r['id']} {r['title']}".casefold()
         return all(w in hay for w in words)
 
-    return [r for r in rows if keep(r)]
+    kept = [r for r in rows if chosen(r)]
+    by_name = [r for r in kept if named(r)]
+    if not words or search is None:
+        return by_name
+    ids = {r["id"] for r in by_name}
+    by_text = [{**r, "mentions": n} for r in kept if r["id"] not in ids and (n := search.mentions(r["id"], words))]
+    return by_name + sorted(by_text, key=lambda r: -r["mentions"])
