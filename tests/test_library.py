@@ -880,3 +880,37 @@ def test_whom_a_question_says_was_asked_picks_the_paragraph_that_asks_them(libra
     fused = {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}
     retrieve._what_was_asked(fused, own, cat)  # no addressee: both ask, the better one stays first
     assert fused == {"S/RES/186 (1964)/op-1": 1.0, "S/RES/186 (1964)/op-2": 0.7}
+
+
+@pytest.fixture
+def declarations(tmp_path: Path):
+    """The Declaration in English (three articles) and in Arabic (thirty), hash-embedded."""
+    from resqa.config import Settings
+    from resqa.pipeline import Pipeline
+
+    (tmp_path / "udhr-en.md").write_text(DECLARATION, encoding="utf-8")
+    pipe = Pipeline(Settings(index_dir=tmp_path / "index", embedder="hash"), create=True)
+    pipe.ingest([tmp_path / "udhr-en.md", Path(__file__).parent / "data" / "udhr-ar.md"])
+    return pipe
+
+
+@pytest.mark.parametrize("question, cited", [
+    ("What does article 2 say?", "udhr-en/art-2"),  # each language's Declaration has an article 2
+    ("ماذا تقول المادة 2؟", "udhr-ar/art-2"),  # the one in the question's language first
+    ("What does article 2 of udhr-ar say?", "udhr-ar/art-2"),  # named by the id the page shows
+    ("What does article 26 of the Declaration say?", "udhr-ar/art-26"),  # only the Arabic one has 26
+])
+def test_an_article_addressed_in_a_library_is_cited_first(declarations, question, cited):
+    ans = declarations.ask(question)
+    assert ans.answerable and ans.citations[0].clause.clause_id == cited
+
+
+def test_an_addressed_clause_comes_before_scores_the_boosts_took_past_one(declarations):
+    """On the library slice the boosts took fused scores to 1.2: "What does article 26 of the
+    Declaration say?" cited article 28, as the address added a flat 1.0."""
+    from resqa.retrieve import _boost
+
+    cat = declarations.index.catalogue
+    fused = {"udhr-ar/art-28": 1.3, "udhr-ar/art-3": 0.4}
+    _boost(fused, cat, {}, set(), set(), None, {"article 26": ["udhr-ar/art-26"]}, "en")
+    assert max(fused, key=fused.get) == "udhr-ar/art-26"

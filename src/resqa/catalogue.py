@@ -77,6 +77,12 @@ class Catalogue:
         return out
 
     @cached_property
+    def ids_folded(self) -> dict[str, str]:
+        """Document ids written as one word ("udhr-ar", "S-RES-660-1990"), by their casefolded
+        form: how a question names a document by the id the page shows; once per catalogue."""
+        return {d.casefold(): d for d in self.docs if d and not any(ch.isspace() for ch in d)}
+
+    @cached_property
     def years(self) -> dict[str, int]:
         """The year of each document that tells it: its metadata's "year", else the one year its
         id and title write ("S/RES/660 (1990)", "AG-2019-RES-03"); once per catalogue."""

@@ -235,7 +235,8 @@ def _extra_tokens(alignment: dict[str, tuple[str, float]], own_tokens: set[str])
 
 
 def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float], own_tokens: set[str],
-           named_clauses: set[str], allowed: set[str] | None, addressed: dict[str, list[str]]) -> None:
+           named_clauses: set[str], allowed: set[str] | None, addressed: dict[str, list[str]],
+           language: str = "") -> None:
     """The fused scores, in place: near-empty openings and headers that only repeat the question
     dropped; the document stage's share
     (DOC_WEIGHT), an opening verb the question uses (LABEL_WEIGHT), an identifier it names
@@ -256,8 +257,13 @@ def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float]
     for cid in named_clauses:
         if allowed is None or cid in allowed:
             fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
+    # a clause the question addresses by its place comes before every other, however high the
+    # boosts above took them (on a library they pass 1.0): one in the question's `language` first
+    # ("article 26" is a clause of each language's Declaration), then by its own score
+    ceiling = max(fused.values(), default=0.0)
     for cid in {c for ids in addressed.values() for c in ids}:
-        fused[cid] = fused.get(cid, 0.0) + ADDRESS_WEIGHT
+        own = cat.clauses[cid].language == language if cid in cat.clauses else False
+        fused[cid] = fused.get(cid, 0.0) + ceiling + ADDRESS_WEIGHT * (2 if own else 1)
 
 
 def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, named_docs: set[str],
@@ -543,6 +549,9 @@ def _addressed(query: Query, doc_ids: set[str] | None, cat: Catalogue) -> dict[s
     return out if resolutions else {}
 
 
+_ID_WORD = re.compile(r"\w(?:[\w:./-]*\w)?")  # a word as a document id may be written: "udhr-ar", "S-RES-660-1990"
+
+
 def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set[str], cat: Catalogue) -> Anchor:
     """What `text` names, against the snapshot. One scan of the reference keys per identifier,
     two only for one that no document holds (Catalogue.mentions then applies its acronym rules).
@@ -563,6 +572,14 @@ def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set
         mentioned[ref] = bool(d) if ref in named_resolutions else bool(d or c) or cat.mentions(ref)
         if ref in named_resolutions and not d:
             cited[ref] = {cat.clauses[cid].doc_id for cid in c if cid in cat.clauses}
+    # A document named by the id the page shows it under, when no identifier rule reads that id
+    # ("What does article 26 of udhr-ar say?": an id with no digit in it)
+    for word in _ID_WORD.findall(text):
+        d = cat.ids_folded.get(word.casefold())
+        if d is not None and d not in docs:
+            docs.add(d)
+            mentioned[word] = True
+            text = text.replace(word, " ")
     # Unless a resolution the question names and the library holds cites it: "According to
     # resolution 699 (1991), who pays for … under section C of resolution 687?" asks about 699.
     for ref, citing in cited.items():
@@ -715,7 +732,7 @@ class HybridRetriever:
         runs, doc_scores, allowed = self._runs(query, anchor, vecs, terms, doc_ids, k, cat)
         fused = fuse(runs)
         addressed = _addressed(query, doc_ids, cat)
-        _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed)
+        _boost(fused, cat, doc_scores, terms.own_tokens, anchor.clauses, allowed, addressed, query.language)
         _asked_of_its_part(fused, query.text, cat, anchor.documents, allowed)
         _holding_what_is_asked(fused, query.text, cat)
         _what_was_asked(fused, terms.own_tokens, cat, _addressee(query.text, terms.aligned))

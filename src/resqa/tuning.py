@@ -17,7 +17,9 @@ REFERENCE_WEIGHT = 0.5  # added to a clause that contains an identifier the ques
 # af60ab0: syntec refusal accuracy 0.318 -> 0.773 with the reference rule, false refusals unchanged
 ADDRESS_WEIGHT = 1.0  # added to a clause the question addresses by its place ("operative paragraph 2");
 # ed5d19a: more than any fused score can reach, so the addressed clause comes first; no eval
-# question is an address, so the sets are unchanged
+# question is an address, so the sets are unchanged. 2026-12-07: on the library the boosts took
+# fused scores past 1.0 ("What does article 26 of the Declaration say?" cited article 28): now
+# added on top of the best score (retrieve._boost)
 MATCH_CONFIDENCE = 0.5  # an aligned translation this sure shows that the documents use a question
 # word's meaning (SearchResult evidence `unmatched`; abstain). 24d1d5b: second blind batch refusal
 # accuracy 0/8 -> 3/8, no false refusal, seed main unchanged
