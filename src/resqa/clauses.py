@@ -25,13 +25,19 @@ MIN_SEGMENT_WORDS = 6
 CHUNK_TOKENS = 320
 
 
+# The languages whose keyword meanings are indexed beside each clause (gloss). The Russian and
+# Arabic meanings of lexicon.toml frame answers and meet questions through the clause's label
+# (retrieve._label_stems) but are not indexed: adding them would change every clause's text.
+GLOSS_LANGUAGES = ("en", "fr", "es", "de")
+
+
 def gloss(clause: Clause) -> str:
     """What is indexed beside a clause: its kind and the meaning of its keyword, in several languages."""
     if clause.kind not in CLAUSE_KINDS:
         return lexicon()["gloss"].get(clause.kind, "")
     kw = match_keyword(clause.label)
-    meanings = "; ".join(kw[0].meanings.values()) if kw else ""
-    kinds = " / ".join(kind_description(clause.kind, lang) for lang in ("en", "fr", "es", "de"))
+    meanings = "; ".join(v for lang, v in kw[0].meanings.items() if lang in GLOSS_LANGUAGES) if kw else ""
+    kinds = " / ".join(kind_description(clause.kind, lang) for lang in GLOSS_LANGUAGES)
     return f"{clause.label} ({meanings}) — {kinds}"
 
 
