@@ -69,6 +69,8 @@ def test_library_table_search_and_filters(at, ids):
     found = at.dataframe[0].value
     assert "S/RES/662 (1990)" in set(found["document"]) and (found["mentions"] > 0).all()
     assert list(found["mentions"]) == sorted(found["mentions"], reverse=True)
+    at.text_input(key="lib-text").set_value("661").run()  # recalled by the texts, not held
+    assert "holds no resolution 661; the documents below mention" in at.info[0].value
     at.text_input(key="lib-text").set_value("piracy Somalia").run()
     assert len(at.dataframe[0].value) == 0 and "id, title or text" in at.info[0].value
     at.text_input(key="lib-text").set_value("").run()
@@ -114,7 +116,7 @@ def test_ask_about_this_resolution_scopes_the_question(at, ids):
     at.switch_page(LIBRARY)
     at.query_params["doc"] = doc
     at.run()
-    next(b for b in at.button if b.label == "Ask about this resolution").click().run()
+    next(b for b in at.button if b.label == "Ask about this document").click().run()
     assert not at.exception and at.session_state["ask_scope"] == [doc]
     assert "S/RES/664 \\(1990\\) only" in at.info[0].value
     assert at.sidebar.multiselect[0].value == [doc]

@@ -212,3 +212,32 @@ def test_page_labels_in_a_right_to_left_language_are_isolated():
 
     assert page_label("فتح S/RES/673 (1990)/op-1 في وثيقته", "ar") == f"{RLI}فتح S/RES/673 (1990)/op-1 في وثيقته{PDI}"
     assert page_label("Open S/RES/673 (1990)/op-1", "en") == "Open S/RES/673 (1990)/op-1"
+
+
+def test_a_searched_resolution_number_the_library_lacks_is_named():
+    """A new user searched "955" (the Rwanda tribunal) and got S/RES/108 (1955), and "660" got six
+    resolutions mentioning it: the page now says the library does not hold it."""
+    from resqa.ui import number_not_held
+
+    rows = [{"document": "S/RES/108 (1955)", "year": 1955}, {"document": "S/RES/660 (1990)", "year": 1990},
+            {"document": "udhr-en", "year": None}, {"document": "GA-2021-89-RES-09", "year": 2021}]
+    assert number_not_held(rows, "955") == "955" and number_not_held(rows, "resolution 661") == "661"
+    assert number_not_held(rows, "S/RES/660 (1991)") == "660 (1991)"
+    for held_or_not_a_number in ("660", "S/RES/660 (1990)", "res 660", "Cyprus", "udhr", "2021", ""):
+        assert number_not_held(rows, held_or_not_a_number) is None, held_or_not_a_number
+
+
+def test_an_exported_conversation_links_to_the_app_and_keeps_isolates_only_right_to_left():
+    """A new user's export had relative links (/library?…) that open nothing outside the app,
+    and invisible direction marks around every English quote."""
+    from resqa.render import FSI, conversation_to_markdown
+    from resqa.ui import app_root
+
+    assert app_root("https://h.example.org/resqa/library?doc=x") == "https://h.example.org/resqa"
+    assert app_root("http://127.0.0.1:8501/") == "http://127.0.0.1:8501" and app_root("") == ""
+    c = clause("RAPPELANT la paix")
+    en = Answer("q", "en", True, "Preambular clause 1: «RAPPELANT la paix» [1]", (Citation(1, c, "RAPPELANT la paix", True),))
+    ar = Answer("q", "ar", True, "الفقرة 1: «RAPPELANT la paix» [1]", (Citation(1, c, "RAPPELANT la paix", True),))
+    out = conversation_to_markdown([("Quoi ?", en)], base_url=app_root("http://127.0.0.1:8501/"))
+    assert FSI not in out and "](http://127.0.0.1:8501/library?doc=D" in out
+    assert FSI in conversation_to_markdown([("ماذا؟", ar)])

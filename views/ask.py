@@ -16,7 +16,7 @@ from resqa.render import (
     page_label,
     page_text,
 )
-from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, filter_rows, history_of, record_feedback
+from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, app_root, filter_rows, history_of, record_feedback
 
 cfg = settings()
 pipe = load_pipeline()
@@ -64,7 +64,7 @@ with st.sidebar:
                         st.success(f"Indexed {report.documents} documents ({report.embedded} new records).")
     if turns:
         st.download_button("Export conversation (Markdown)", conversation_to_markdown(
-            [(t.question, t.answer) for t in turns], base_url=cfg.base_url),
+            [(t.question, t.answer) for t in turns], base_url=cfg.base_url or app_root(st.context.url)),
             file_name="resqa-conversation.md", mime="text/markdown")
     st.caption(access.message)
     if access.user:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from resqa.page import facet_filters, graph, load_pipeline, rows, settings, text_search
 from resqa.render import clause_anchor, doc_href, document_html, md_escape
-from resqa.ui import filter_rows, search_example
+from resqa.ui import filter_rows, number_not_held, search_example
 
 cfg = settings()
 pipe = load_pipeline()
@@ -43,21 +43,22 @@ if doc_id:
     focus, quote = st.query_params.get("clause"), st.query_params.get("q")
     st.page_link("views/library.py", label="All documents", icon="⬅️")
     st.caption(" · ".join(md_escape(str(x)) for x in (row["document"], row["body"], row["year"], row["language"]) if x))
-    if st.button("Ask about this resolution", icon="💬", on_click=open_ask):
+    if st.button("Ask about this document", icon="💬", on_click=open_ask):
         st.switch_page("views/ask.py")
     links = graph(pipe)
     recalls = {ln.target: ln for ln in links.recalls.get(doc_id, ())}
     recalled_by = {ln.source: ln for ln in links.recalled_by.get(doc_id, ())}
-    left, right = st.columns(2)  # folded when long, so the text starts near the top of the page
-    if recalls:
-        with left.expander(f"Recalls ({len(recalls)})", expanded=len(recalls) <= LINKS_SHOWN):
-            for target in recalls:
-                st.page_link("views/library.py", label=names.get(target, target), query_params={"doc": target})
-    if recalled_by:
-        with right.expander(f"Recalled by ({len(recalled_by)})", expanded=len(recalled_by) <= LINKS_SHOWN):
-            for source, ln in recalled_by.items():
-                st.page_link("views/library.py", label=f"{names.get(source, source)} · {ln.clause.rsplit('/', 1)[-1]}",
-                             query_params={"doc": source, "clause": ln.clause, "q": ln.text})
+    # what it recalls and what recalls it, side by side when both exist; folded when long, so the
+    # text starts near the top of the page
+    lists = [(f"Recalls ({len(recalls)})", [(names.get(t, t), {"doc": t}) for t in recalls]),
+             (f"Recalled by ({len(recalled_by)})",
+              [(f"{names.get(src, src)} · {ln.clause.rsplit('/', 1)[-1]}", {"doc": src, "clause": ln.clause, "q": ln.text})
+               for src, ln in recalled_by.items()])]
+    lists = [(title, items) for title, items in lists if items]
+    for column, (title, items) in zip(st.columns(2), lists):
+        with column.expander(title, expanded=len(items) <= LINKS_SHOWN):
+            for label, params in items:
+                st.page_link("views/library.py", label=label, query_params=params)
     clause_links: dict[str, list[tuple[str, str]]] = {}
     for ln in links.recalls.get(doc_id, ()):
         clause_links.setdefault(ln.clause, []).append((names.get(ln.target, ln.target), doc_href(ln.target)))
@@ -75,6 +76,9 @@ else:
     st.title("Library")
     shown = filter_rows(table, text, **filters, search=text_search(pipe) if text.strip() else None)
     st.caption(f"{len(shown)} of {len(table)} documents · choose a row to open it")
+    if missing := number_not_held(table, text):
+        st.info(f"The library holds no resolution {missing}" + (
+            "; the documents below mention the number." if shown else "."), icon="🔎")
     if not shown:
         st.info("No document's id, title or text holds every word searched. To find what the resolutions "
                 "say about a topic, ask on the Ask page.", icon="🔎")

@@ -81,11 +81,12 @@ def _quote_block(c: Citation, with_number: bool = True, base_url: str | None = N
     return f"{head}{heading} — *{md_escape(c.clause.doc_title)}*\n\n> {md_escape(elided(c.quote, c.clause.text))}"
 
 
-def answer_body_markdown(answer: Answer) -> str:
+def answer_body_markdown(answer: Answer, isolate: bool = True) -> str:
     """The composed answer text, escaped, keeping its [n] markers and paragraphs, each quote set
-    apart as its own direction run (isolate_quotes)."""
+    apart as its own direction run (isolate_quotes) unless `isolate` is false."""
     paras = [re.sub(r"\\\[(\d+)\\\]", r"[\1]", md_escape(p)) for p in answer.text.split("\n\n")]
-    return isolate_quotes("\n\n".join(paras), rtl=answer.language in RTL_LANGUAGES)
+    body = "\n\n".join(paras)
+    return isolate_quotes(body, rtl=answer.language in RTL_LANGUAGES) if isolate else body
 
 
 # Unicode's directional isolates (UAX #9): first-strong, right-to-left, and their end; and the
@@ -142,8 +143,10 @@ def citation_markdown(c: Citation, with_number: bool = True, base_url: str | Non
 
 
 def answer_to_markdown(answer: Answer, base_url: str | None = None) -> str:
-    """The answer body with its quotes as block quotes; only verified citations are quoted."""
-    parts = [answer_body_markdown(answer)]
+    """The answer body with its quotes as block quotes; only verified citations are quoted. A file
+    is read in editors too, where the direction isolates are stray characters: only a right-to-left
+    answer keeps them."""
+    parts = [answer_body_markdown(answer, isolate=answer.language in RTL_LANGUAGES)]
     lang = answer.language
     for c in answer.citations:
         if c.verified:
@@ -260,8 +263,9 @@ def document_html(title: str, clauses: Sequence[Clause], *, focus: str | None = 
         # the clause's own address (PP 3, OP 2), linking to itself: the text keeps its own numbering
         # (an article's is its heading as written: "Article 19", "المادة 19")
         address = html.escape(c.label) if c.kind == "article" and c.label else f"{ADDRESS.get(c.kind, '')} {c.ordinal}"
+        # its own direction run: "المادة 14" before "1. لكل فرد…" would read "المادة 141 ."
         number = (f"<a class='address' href='#{clause_anchor(c.clause_id)}' style='font-size:.75em;color:#888;"
-                  f"margin-inline-end:.5em;text-decoration:none'>{address}</a>"
+                  f"margin-inline-end:.5em;text-decoration:none;unicode-bidi:isolate'>{address}</a>"
                   if kind_section else "")
         out.append(f"<{tag} {attrs}>{number}{body}{refs}</{tag}>")
     if section:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from resqa.config import MAX_HISTORY_CHARS
 from resqa.load import SUFFIXES, check_isolated
@@ -186,3 +187,37 @@ def filter_rows(rows: list[dict[str, Any]], text: str = "", bodies: Iterable[str
     ids = {r["id"] for r in by_name}
     by_text = [{**r, "mentions": n} for r in kept if r["id"] not in ids and (n := search.mentions(r["id"], words))]
     return by_name + sorted(by_text, key=lambda r: -r["mentions"])
+
+
+_NUMBER_SEARCH = re.compile(r"\s*(?:s\s*/\s*res\s*/\s*|res(?:olution|olución|olucion)?\.?\s*)?(\d{1,5})(?:\s*\(\s*(\d{4})\s*\))?\s*",
+                            re.IGNORECASE)
+
+
+def number_not_held(rows: list[dict[str, Any]], text: str) -> str | None:
+    """When the search is a resolution's number ("660", "S/RES/660 (1990)", "res 660") and no
+    document's symbol carries that number, the number as searched: the search then finds only the
+    texts that mention it (or a year: "955" finds "S/RES/108 (1955)"), and the page says that the
+    library does not hold it."""
+    m = _NUMBER_SEARCH.fullmatch(text)
+    if not m:
+        return None
+    number, year = m.group(1).lstrip("0") or "0", m.group(2)
+    for r in rows:
+        first = re.search(r"\d+", r["document"])
+        if first and first.group(0).lstrip("0") == number and (not year or str(r["year"]) == year):
+            return None
+    return f"{number} ({year})" if year else number
+
+
+def app_root(url: str, pages: Iterable[str] = ("library",)) -> str:
+    """The app's own address from the one the browser shows ("https://host/resqa/library?doc=…" ->
+    "https://host/resqa"): what an exported conversation's links start with when no base URL is
+    configured, so they open outside the app too."""
+    parts = urlsplit(url or "")
+    if not parts.scheme or not parts.netloc:
+        return ""
+    path = parts.path.rstrip("/")
+    for page in pages:
+        if path.endswith("/" + page):
+            path = path[: -len(page) - 1]
+    return f"{parts.scheme}://{parts.netloc}{path}"
