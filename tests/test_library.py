@@ -634,6 +634,22 @@ def test_a_question_about_the_vote_is_answered_by_the_adoption_line(library, mon
     assert library.search(q).hits[0].clause.clause_id != "S/RES/186 (1964)/adopt"
 
 
+def test_an_adoption_line_holding_the_vote_answers_a_question_sharing_no_word_with_it(library):
+    """A new user asked "What was the vote on res. 186?" and was told the documents do not say,
+    beside the adoption line "Adopted unanimously at the 1102nd meeting." shown as related reading:
+    no word in common and a far embedding (weak support). The best clause holding the evidence of
+    the fact asked for is support enough (abstain.aspect_held); a question asking for nothing
+    such is judged as before."""
+    from resqa.abstain import RULES, Case, aspect_held
+    from resqa.query import Query
+
+    ans = library.ask("What was the vote on resolution 186?")
+    assert ans.answerable and ans.citations[0].clause.clause_id == "S/RES/186 (1964)/adopt", ans.reason
+    hits = library.search("What was the vote on resolution 186?").hits
+    assert aspect_held(Case(Query.of("What did resolution 186 recommend?"), hits)) is None
+    assert RULES.index(aspect_held) == len(RULES) - 2  # after every rule that refuses, before weak support
+
+
 def test_a_paragraph_holding_what_is_asked_gains_the_aspect_weight(library):
     """"How long…?" asks for a duration (aspects.toml [duration]): a resolution's paragraph that
     states one ("for a period of three months") gains ASPECT_WEIGHT over those that only share

@@ -231,8 +231,21 @@ def nothing_matched(case: Case) -> Verdict | None:
     return None
 
 
+def aspect_held(case: Case) -> Verdict | None:
+    """4. The best clause holds the evidence of a fact the question asks for: "What was the vote
+    on resolution 186?" is answered by "Adopted unanimously at the 1102nd meeting.", which shares
+    no word with it and which a question's embedding sits far from. Asked after the rules that
+    refuse, so only the weak-support judgement is waived."""
+    top = fold(case.hits[0].clause.text)
+    for aspect in triggered(case.query.text):
+        if aspect.evidence.search(top):
+            return Verdict(True, f"asks about {aspect.names.get('en', aspect.name)}; "
+                                 f"the top clause {case.hits[0].clause.clause_id} holds it", aspect, rule="aspect_held")
+    return None
+
+
 def weak_support(case: Case) -> Verdict | None:
-    """4. No lexical match and a dense cosine under DENSE_FLOOR."""
+    """5. No lexical match and a dense cosine under DENSE_FLOOR."""
     top = case.hits[0]
     if top.rank_lexical is None and top.dense < DENSE_FLOOR:
         return Verdict(False, f"weak support: no lexical match and dense cosine {top.dense:.3f} < {DENSE_FLOOR}",
@@ -242,7 +255,7 @@ def weak_support(case: Case) -> Verdict | None:
 
 Rule = Callable[[Case], Verdict | None]
 RULES: tuple[Rule, ...] = (unknown_reference, nothing_retrieved, aspect_without_evidence, address_not_found,
-                           address_found, nothing_matched, weak_support)
+                           address_found, nothing_matched, aspect_held, weak_support)
 
 
 def assess(question: Query | str, hits: list[Hit], mentions: Callable[[str], bool] | None = None,
