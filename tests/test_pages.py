@@ -47,6 +47,28 @@ def html_of(at) -> str:
     return "\n".join(h.proto.body for h in at.get("html"))
 
 
+def test_a_first_visit_says_what_the_page_does_and_offers_questions_about_this_library(at):
+    """A new user found an empty page: now it says what resqa does, and offers questions made
+    from the library (ui.example_questions) that ask it when chosen."""
+    assert any("6 documents" in m.value and "word for word" in m.value for m in at.main.markdown)
+    examples = [b for b in at.button if b.key and b.key.startswith("example-")]
+    labels = [b.label for b in examples]
+    assert labels[0] == "What does S/RES/667 (1990) decide?" and labels[-1] == "¿Qué dice el artículo 1?", labels
+    examples[0].click().run()
+    assert not at.exception and len(at.chat_message) == 2
+    assert not any(b.key and b.key.startswith("example-") for b in at.button)  # the welcome gives way
+    assert "S/RES/667 \\(1990\\) \\(Decides\\)" in at.chat_message[1].markdown[0].value
+
+
+def test_example_questions_name_what_the_library_holds():
+    from resqa.ui import example_questions
+
+    rows = [{"document": f"S/RES/{n} (1990)", "operative": 3, "title": ""} for n in (660, 661, 662)]
+    assert example_questions(rows) == ["What does S/RES/661 (1990) decide?", "Qu'a demandé S/RES/661 (1990) ?"]
+    assert example_questions([{"document": "udhr-en", "operative": 1}], articles=True)[-1] == "¿Qué dice el artículo 1?"
+    assert example_questions([]) == []
+
+
 def test_ask_is_the_default_page_with_a_short_sidebar(at, ids):
     assert [t.value for t in at.sidebar.title] == ["resqa"]
     assert any("6 documents" in m.value for m in at.sidebar.markdown)

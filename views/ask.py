@@ -16,7 +16,16 @@ from resqa.render import (
     page_label,
     page_text,
 )
-from resqa.ui import FEEDBACK_KINDS, Turn, accept_upload, app_root, filter_rows, history_of, record_feedback
+from resqa.ui import (
+    FEEDBACK_KINDS,
+    Turn,
+    accept_upload,
+    app_root,
+    example_questions,
+    filter_rows,
+    history_of,
+    record_feedback,
+)
 
 cfg = settings()
 pipe = load_pipeline()
@@ -116,7 +125,19 @@ for i, turn in enumerate(turns):
     with st.chat_message("assistant"):
         show_answer(i, turn)
 
-if question := st.chat_input("Ask about the resolutions (any language)"):
+# asked here, drawn at the bottom whatever the order: a first question replaces the welcome below
+question = st.chat_input("Ask about the resolutions (any language)") or st.session_state.pop("example", None)
+if not turns and not question:  # a first visit: what the page does, and questions to try on this library
+    st.markdown(f"Ask a question about the **{len(table)} documents** of the library, in any language. "
+                "Each answer quotes the clauses it rests on, word for word, and links to them; when the "
+                "texts do not answer, it says so.")
+    has_articles = any(c.kind == "article" for c in pipe.index.catalogue.clauses.values())
+    for n, example in enumerate(example_questions(table, has_articles)):
+        if st.button(example, key=f"example-{n}", icon="💡"):
+            st.session_state["example"] = example
+            st.rerun()
+
+if question:
     with st.chat_message("user"):
         st.markdown(md_escape(question))
     with st.chat_message("assistant"):

@@ -221,3 +221,18 @@ def app_root(url: str, pages: Iterable[str] = ("library",)) -> str:
         if path.endswith("/" + page):
             path = path[: -len(page) - 1]
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def example_questions(rows: list[dict[str, Any]], articles: bool = False) -> list[str]:
+    """Questions a newcomer can try on this library, made from what it holds: what its middle
+    resolution decides and requests (by the symbol the page shows), and, when it holds a
+    declaration's articles, what one of them says. Nothing here knows the answers; each names
+    something the library has."""
+    resolutions = [r for r in rows if r.get("operative")]
+    out = []
+    if resolutions:
+        doc = resolutions[len(resolutions) // 2]["document"]
+        out += [f"What does {doc} decide?", f"Qu'a demandé {doc} ?"]
+    if articles:
+        out.append("¿Qué dice el artículo 1?")
+    return out
