@@ -216,6 +216,23 @@ def test_a_document_known_only_by_its_file_name_is_framed_by_its_title():
     assert _named("notes", info("notes", file="notes.txt")) == "notes" and _named("x", None) == "x"
 
 
+def test_a_passage_without_a_heading_is_framed_by_its_document_alone():
+    """A new user read "S/RES/17 (1947) (chunk) says:" (and syntec's articles, "code:L1221-21 (chunk)
+    indique :"): a passage with no heading of its own is framed by its document; one with a
+    heading keeps it."""
+    from resqa.answer import ExtractiveAnswerer
+    from resqa.model import Clause
+
+    def chunk(label):
+        return Clause("S/RES/17 (1947)/chunk-1", "S/RES/17 (1947)", "Resolution 17", "chunk", 1, label, "en",
+                      "Whereas the Commission of Investigation", 0, 40, 0)
+
+    index = SimpleNamespace(catalogue=SimpleNamespace(docs={}))
+    frame = ExtractiveAnswerer(index, None)._frame  # type: ignore[arg-type]
+    assert frame(chunk(""), "en") == "S/RES/17 (1947) says:" and frame(chunk(""), "fr") == "S/RES/17 (1947) indique :"
+    assert frame(chunk("Article 4.1"), "en") == "S/RES/17 (1947) (Article 4.1) says:"
+
+
 def test_every_answer_language_has_every_sentence_and_label():
     """An answer or a page label in Russian or Arabic is never half English: each language of
     templates.toml has every key the English one has, with the same fields."""

@@ -249,8 +249,11 @@ class ExtractiveAnswerer:
         gloss = t["gloss"].format(label=label, meaning=meaning) if meaning else label
         info = self.index.catalogue.docs.get(clause.doc_id)
         body = body_name(info.metadata.get("body") if info else None, lang) or t["body"]
-        return t.get(clause.kind, t["chunk"]).format(ordinal=clause.ordinal, doc=_named(clause.doc_id, info), body=body,
-                                                      label=label, gloss=gloss)
+        # a passage without a heading of its own is framed by its document alone, not "(chunk)"
+        template = (t.get(clause.kind) if clause.kind != "chunk" else None) or (
+            t["chunk"] if clause.label else t["chunk_plain"])
+        return template.format(ordinal=clause.ordinal, doc=_named(clause.doc_id, info), body=body,
+                               label=label, gloss=gloss)
 
     def _compose(self, query: Query, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
         citations = [c for c in (self._citation(i + 1, h, res) for i, h in enumerate(chosen)) if c]
