@@ -79,6 +79,14 @@ def _without_resumptive(question: str) -> str:
     return out
 
 
+def opens_back(question: str, lang: str) -> bool:
+    """The question opens with a follow-up cue ("And …", "Et qu'a-t-elle …", "¿Y qué …"): the
+    surest sign that it goes on from the previous one, whatever else it names."""
+    folded = " ".join(language.words(_without_resumptive(question)))
+    return any(folded == c or folded.startswith(c + " ")
+               for c in language.followup_cues(lang) + language.followup_cues("en"))
+
+
 def _leans_back(question: str, lang: str, skip: frozenset[str] = frozenset()) -> bool:
     """The question opens with a follow-up cue ("And …", "¿Y qué …"), is too short to stand, or
     holds a one-word cue inside it, other than those in `skip` and other than a pronoun that only

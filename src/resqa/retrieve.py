@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -53,7 +53,7 @@ from resqa.clean import fold
 from resqa.documents import is_structured
 from resqa.embed import Embedder
 from resqa.index import ClauseIndex
-from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_query
+from resqa.lexical import LexicalIndex, context_token, question_words, tokens_for_clause, tokens_for_query
 from resqa.lexicon import (
     bodies_asked,
     body_words,
@@ -67,7 +67,7 @@ from resqa.lexicon import (
     proceedings,
 )
 from resqa.model import Hit
-from resqa.query import Query, written_as_names
+from resqa.query import Query, opens_back, written_as_names
 from resqa.tuning import (
     ADDRESS_WEIGHT,
     ASPECT_WEIGHT,
@@ -587,6 +587,25 @@ def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set
     return Anchor(text, docs, clauses, mentioned)
 
 
+def _names_what_they_lack(query: Query, docs: set[str], cat: Catalogue) -> bool:
+    """Whether the question writes as a name (Query.names) a word that some clause of the library
+    holds and no clause of `docs` does: "Belgium", "Katanga" against a resolution on South Africa.
+    Only for documents in the question's language: "l'Afrique du Sud" is not written in an
+    English resolution on South Africa."""
+    if any((info := cat.docs.get(d)) is None or info.language != query.language for d in docs):
+        return False
+    names = [n for n in query.names if any(cat.lexical and cat.lexical.knows(t) for t in tokens_for_query(n))]
+    if not names:
+        return False
+    held: set[str] = set()
+    for d in docs:
+        info = cat.docs.get(d)
+        held.update(tokens_for_query(f"{d} {info.title if info else ''}"))
+        for c in cat.clauses_of(d):
+            held.update(tokens_for_clause(c.text, c.language))
+    return any(not set(tokens_for_query(n)) & held for n in names)
+
+
 class HybridRetriever:
     def __init__(self, index: ClauseIndex, embedder: Embedder) -> None:
         self.index = index
@@ -596,10 +615,12 @@ class HybridRetriever:
     def clear_cache(self) -> None:
         self.words.clear()
 
-    def _scope(self, query: Query, doc_ids: set[str] | None, cat: Catalogue) -> tuple[Anchor, set[str] | None]:
-        """What the question names, and the documents searched: those it names (or, for a
-        follow-up that names none, those the previous question named, else the resolution its
-        answer came from) unless the caller scoped it."""
+    def _scope(self, query: Query, doc_ids: set[str] | None,
+               cat: Catalogue) -> tuple[Anchor, set[str] | None, Query]:
+        """What the question names, the documents searched (those it names; for a follow-up that
+        names none, those the previous question named, else the resolution its answer came from,
+        unless it names what they lack; none other than the caller's scope), and the question as
+        searched (a follow-up naming a new subject is searched as a question of its own)."""
         anchor = _anchor(query.text, query.references, set(query.resolutions), cat)
         if query.followup and not anchor.documents and doc_ids is None and query.refers_back:
             # "And what does it ask of the Secretary-General?": "it" is the resolution the previous
@@ -611,13 +632,20 @@ class HybridRetriever:
             if not named and prev_resolutions:
                 # it named resolutions the library does not hold: "it" is one of them, not whatever
                 # the refusal showed as related reading; the follow-up is refused the same way
-                return Anchor(anchor.lexical, set(), anchor.clauses, anchor.mentioned, tuple(prev_resolutions)), doc_ids
+                return (Anchor(anchor.lexical, set(), anchor.clauses, anchor.mentioned, tuple(prev_resolutions)),
+                        doc_ids, query)
             if not named:
                 named = self._answered_from(Query.of(prev, query.history[:-1]), cat)
-            anchor = Anchor(anchor.lexical, named, anchor.clauses, anchor.mentioned)
+            if named and not opens_back(query.text, query.language) and _names_what_they_lack(query, named, cat):
+                # "Which resolution told Belgium to pull its troops out of Katanga?" after a question
+                # on South Africa: its "its" is Belgium's. A question naming what the library holds
+                # and the previous turn's documents do not is a new question, asked on its own.
+                query = replace(query, followup=False, refers_back=False)
+            else:
+                anchor = Anchor(anchor.lexical, named, anchor.clauses, anchor.mentioned)
         if anchor.documents and doc_ids is None:
-            return anchor, anchor.documents
-        return anchor, _of_bodies_asked(query.text, cat) if doc_ids is None else doc_ids
+            return anchor, anchor.documents, query
+        return anchor, (_of_bodies_asked(query.text, cat) if doc_ids is None else doc_ids), query
 
     def _answered_from(self, previous: Query, cat: Catalogue) -> set[str]:
         """The resolution the previous question's best clause is in, when that document has a
@@ -723,7 +751,7 @@ class HybridRetriever:
         t0 = time.perf_counter()
         self.index.refresh()
         cat = self.index.catalogue  # one snapshot for the whole search, whatever a refresh does meanwhile
-        anchor, doc_ids = self._scope(query, doc_ids, cat)
+        anchor, doc_ids, query = self._scope(query, doc_ids, cat)
         t1 = time.perf_counter()
         words, names = self._lexical_words(query, anchor)
         vecs, wvecs = self.words.embed(query.queries, words, cat.query_words)
