@@ -23,7 +23,8 @@ chromium:
 # All tests, then the eval harness on the seed resolution (gated by eval/thresholds.toml) and on
 # the blind batches about it (eval/blind: questions written before looking at the answers), then
 # the library eval (eval/library: questions written blind over 250 Security Council resolutions and
-# the Declaration in six languages, gated by eval/library/thresholds.toml), then
+# the Declaration in six languages, gated by eval/library/thresholds.toml; then the same questions
+# asked as one conversation, gated by eval/library/conversation-thresholds.toml), then
 # the out-of-domain eval on the syntec labour-law corpus (2,108 articles, indexed from scratch:
 # about 15 minutes of embedding on 2 cores; gated by eval/syntec/thresholds.toml), then the
 # benchmark at its smallest sizes so it cannot rot (the full run: `resqa bench --sizes
@@ -33,9 +34,11 @@ test: setup chromium
 	IDX=$$(mktemp -d)/index && RESQA_INDEX=$$IDX $(BIN)/resqa eval --report eval/reports && \
 	  RESQA_INDEX=$$IDX $(BIN)/resqa eval --set eval/blind/cases.jsonl --thresholds eval/blind/thresholds.toml \
 	  --report eval/reports/blind
-	RESQA_INDEX=$$(mktemp -d)/index $(BIN)/resqa eval --set eval/library/cases.jsonl \
+	LIB=$$(mktemp -d)/index && RESQA_INDEX=$$LIB $(BIN)/resqa eval --set eval/library/cases.jsonl \
 	  --corpus eval/library/corpus/un-security-council-slice.jsonl eval/library/corpus/udhr \
-	  --thresholds eval/library/thresholds.toml --report eval/reports/library
+	  --thresholds eval/library/thresholds.toml --report eval/reports/library && \
+	  RESQA_INDEX=$$LIB $(BIN)/resqa eval --set eval/library/cases.jsonl --conversation --no-baseline \
+	  --thresholds eval/library/conversation-thresholds.toml --report eval/reports/library-conversation
 	RESQA_INDEX=$$(mktemp -d)/index $(BIN)/resqa eval --set eval/syntec/cases.jsonl \
 	  --corpus eval/syntec/articles.jsonl --thresholds eval/syntec/thresholds.toml --no-baseline \
 	  --report eval/reports/syntec

@@ -110,3 +110,13 @@ def test_gold_given_as_quotes_resolves_to_the_clause_that_holds_them(pipe):
     assert r1.must_quote == (words,)
     assert problems == ["q2: gold quote not found in GA-2021-89-RES-09: words nowhere at all"]
     assert doc_key("S/RES/242 (1967)") == doc_key("S-RES-242-1967") != doc_key("S/RES/24 (1967)")
+
+
+def test_a_set_asked_as_one_conversation_gives_each_lone_question_the_one_before():
+    from resqa.tools.cases import Case, as_conversation
+
+    def case(i, history=()):
+        return Case(f"c{i}", f"question {i}?", "en", "direct", tuple(history), (), (), False)
+
+    got = as_conversation([case(1), case(2), case(3, ["its own earlier question?"]), case(4)])
+    assert [c.history for c in got] == [(), ("question 1?",), ("its own earlier question?",), ("question 3?",)]

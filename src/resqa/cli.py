@@ -317,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--no-baseline", action="store_true", help="skip the llama-index baseline")
     sp.add_argument("--check", action="store_true", help="only validate the eval set against the index")
+    sp.add_argument("--conversation", action="store_true",
+                    help="ask the set as one conversation: each case without a history after the one before it")
     sp.add_argument("--corpus", nargs="+", default=None, metavar="PATH",
                     help="the set's own documents: ingest them (incrementally) into --index, then evaluate")
     common(sp)

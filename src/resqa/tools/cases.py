@@ -48,6 +48,20 @@ def load_cases(path: Path) -> list[Case]:
     return out
 
 
+def as_conversation(cases: list[Case]) -> list[Case]:
+    """The set asked as one conversation: each case that has no history of its own comes after
+    the question before it in the file, as it would on the page, where every question after the
+    first has one. A question that stands on its own should be answered as when asked alone;
+    `resqa eval --conversation` measures how far the previous turn pulls it away."""
+    out, previous = [], None
+    for case in cases:
+        if not case.history and previous is not None:
+            case = replace(case, history=(previous,))
+        out.append(case)
+        previous = case.question
+    return out
+
+
 def doc_key(doc_id: str) -> str:
     """A document id compared however it is punctuated: "S/RES/242 (1967)" ~ "S-RES-242-1967"."""
     return re.sub(r"[^0-9a-z]+", "-", doc_id.casefold()).strip("-")

@@ -40,7 +40,7 @@ from resqa.config import Settings
 from resqa.data import read_toml
 from resqa.errors import IndexMissingError
 from resqa.tools import baseline, pct
-from resqa.tools.cases import Case, check_cases, corruptions, load_cases, resolve_gold, span_scores
+from resqa.tools.cases import Case, as_conversation, check_cases, corruptions, load_cases, resolve_gold, span_scores
 from resqa.verify import check_answer, verify_quote
 
 HIGHER_IS_BETTER = {"false_refusal_rate": False}
@@ -290,7 +290,10 @@ def main(args, settings: Settings, progress=None) -> int:
             print(f"eval corpus: {len(report.skipped)} files skipped: {report.skipped[:3]}")
     else:
         pipe = Pipeline.open_or_build(settings)
-    cases, problems = resolve_gold(load_cases(Path(args.set_path)), list(pipe.index.catalogue.clauses.values()))
+    loaded = load_cases(Path(args.set_path))
+    if getattr(args, "conversation", False):
+        loaded = as_conversation(loaded)
+    cases, problems = resolve_gold(loaded, list(pipe.index.catalogue.clauses.values()))
     problems += check_cases(cases, pipe.clause, set(pipe.index.catalogue.docs))
     if problems:
         for p in problems[:50]:
