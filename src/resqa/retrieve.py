@@ -588,22 +588,28 @@ def _anchor(text: str, refs: list[str] | tuple[str, ...], named_resolutions: set
 
 
 def _names_what_they_lack(query: Query, docs: set[str], cat: Catalogue) -> bool:
-    """Whether the question writes as a name (Query.names) a word that some clause of the library
-    holds and no clause of `docs` does: "Belgium", "Katanga" against a resolution on South Africa.
-    Only for documents in the question's language: "l'Afrique du Sud" is not written in an
-    English resolution on South Africa."""
-    if any((info := cat.docs.get(d)) is None or info.language != query.language for d in docs):
+    """Whether the question names something the library holds and no clause of `docs` does:
+    "Belgium", "Katanga" against a resolution on South Africa. In the documents' language, any word
+    it writes as a name (Query.names); in another, the places it names, through their names in
+    every language (lexicon.places_named: "la Belgique" is "Belgium" in an English resolution),
+    as its other capitalised words ("les États Membres") are not written there."""
+    infos = [cat.docs.get(d) for d in docs]
+    if any(info is None for info in infos) or cat.lexical is None:
         return False
-    names = [n for n in query.names if any(cat.lexical and cat.lexical.knows(t) for t in tokens_for_query(n))]
+    if all(info.language == query.language for info in infos):  # type: ignore[union-attr]
+        names = [{*tokens_for_query(n)} for n in query.names]
+    else:
+        names = [{t for x in {w, *others} for t in tokens_for_query(x)}
+                 for w, others in places_named(query.words).items()]
+    names = [toks for toks in names if any(cat.lexical.knows(t) for t in toks)]
     if not names:
         return False
     held: set[str] = set()
-    for d in docs:
-        info = cat.docs.get(d)
-        held.update(tokens_for_query(f"{d} {info.title if info else ''}"))
+    for d, info in zip(docs, infos):
+        held.update(tokens_for_query(f"{d} {info.title}"))  # type: ignore[union-attr]
         for c in cat.clauses_of(d):
             held.update(tokens_for_clause(c.text, c.language))
-    return any(not set(tokens_for_query(n)) & held for n in names)
+    return any(not toks & held for toks in names)
 
 
 class HybridRetriever:
