@@ -664,6 +664,10 @@ def test_a_question_naming_what_the_previous_resolution_lacks_is_asked_on_its_ow
     assert {h.clause.doc_id for h in leaning} == {"S/RES/186 (1964)"}
     opening = library.search("And what did it recommend about Sierra Leone?", history=history).hits
     assert {h.clause.doc_id for h in opening} == {"S/RES/186 (1964)"}
+    # one that names its own resolution is about it, whatever pronoun or "and" it holds
+    own = library.search("What did resolution 165 (1961) recommend for Sierra Leone and its admission?", history=history)
+    assert not own.query.followup and {h.clause.doc_id for h in own.hits} == {"S/RES/165 (1961)"}
+    assert library.search("And what did resolution 165 (1961) recommend?", history=history).query.followup
 
 
 def test_an_adoption_line_holding_the_vote_answers_a_question_sharing_no_word_with_it(library):

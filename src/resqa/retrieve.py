@@ -628,6 +628,10 @@ class HybridRetriever:
         unless it names what they lack; none other than the caller's scope), and the question as
         searched (a follow-up naming a new subject is searched as a question of its own)."""
         anchor = _anchor(query.text, query.references, set(query.resolutions), cat)
+        if query.followup and anchor.documents and not opens_back(query.text, query.language):
+            # "What did resolution 262 (1968) say about Israel's attack on Beirut airport?" names
+            # what it asks about: its "its" and "and" do not make it lean on the previous turn
+            query = replace(query, followup=False, refers_back=False)
         if query.followup and not anchor.documents and doc_ids is None and query.refers_back:
             # "And what does it ask of the Secretary-General?": "it" is the resolution the previous
             # question named, when it named one (or several); else the one its answer cited first
