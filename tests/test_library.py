@@ -981,6 +981,15 @@ def test_an_article_addressed_in_a_library_is_cited_first(declarations, question
     assert ans.answerable and ans.citations[0].clause.clause_id == cited
 
 
+def test_a_document_id_that_is_a_plain_word_names_nothing(declarations):
+    from types import SimpleNamespace as NS
+
+    from resqa.catalogue import Catalogue
+
+    cat = Catalogue(docs={"udhr-ar": NS(), "report": NS(), "S/RES/242 (1967)": NS()})
+    assert cat.ids_folded == {"udhr-ar": "udhr-ar"}
+
+
 def test_an_addressed_clause_comes_before_scores_the_boosts_took_past_one(declarations):
     """On the library slice the boosts took fused scores to 1.2: "What does article 26 of the
     Declaration say?" cited article 28, as the address added a flat 1.0."""

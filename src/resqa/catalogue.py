@@ -78,9 +78,12 @@ class Catalogue:
 
     @cached_property
     def ids_folded(self) -> dict[str, str]:
-        """Document ids written as one word ("udhr-ar", "S-RES-660-1990"), by their casefolded
-        form: how a question names a document by the id the page shows; once per catalogue."""
-        return {d.casefold(): d for d in self.docs if d and not any(ch.isspace() for ch in d)}
+        """Document ids written as one word with a mark no plain word has ("udhr-ar",
+        "S-RES-660-1990"), by their casefolded form: how a question names a document by the id the
+        page shows; once per catalogue. A file's id that is a plain word ("notes", "report") is
+        left out: "… asked the Secretary-General to report" does not name it."""
+        return {d.casefold(): d for d in self.docs
+                if d and not any(ch.isspace() for ch in d) and not d.isalpha()}
 
     @cached_property
     def years(self) -> dict[str, int]:
