@@ -91,11 +91,11 @@ def _leans_back(question: str, lang: str, skip: frozenset[str] = frozenset()) ->
     """The question opens with a follow-up cue ("And …", "¿Y qué …"), is too short to stand, or
     holds a one-word cue inside it, other than those in `skip` and other than a pronoun that only
     repeats the subject the question names (_without_resumptive). `lang`: language.detect(question)."""
+    if opens_back(question, lang):
+        return True
     question = _without_resumptive(question)
     folded = " ".join(language.words(question))
     cues = language.followup_cues(lang) + language.followup_cues("en")
-    if any(folded == c or folded.startswith(c + " ") for c in cues):
-        return True
     if len([w for w in language.words(question) if w not in language.all_stopwords()]) <= 2:
         return True
     toks = set(folded.split())
