@@ -216,6 +216,38 @@ def test_a_document_known_only_by_its_file_name_is_framed_by_its_title():
     assert _named("notes", info("notes", file="notes.txt")) == "notes" and _named("x", None) == "x"
 
 
+@pytest.mark.parametrize("title, lang, named", [
+    ("Universal Declaration of Human Rights", "en", "the Universal Declaration of Human Rights (udhr)"),
+    ("Déclaration universelle des droits de l'homme", "fr", "la Déclaration universelle des droits de l'homme (udhr)"),
+    ("Accord de Paris", "fr", "l'Accord de Paris (udhr)"),
+    ("Pacte international", "fr", "le Pacte international (udhr)"),
+    ("Universal Declaration of Human Rights", "fr", "le document “Universal Declaration of Human Rights” (udhr)"),
+    ("Declaración Universal de Derechos Humanos", "es", "la Declaración Universal de Derechos Humanos (udhr)"),
+    ("Acuerdo de Paz", "es", "el Acuerdo de Paz (udhr)"),
+    ("Die Allgemeine Erklärung der Menschenrechte", "de", "„Die Allgemeine Erklärung der Menschenrechte“ (udhr)"),
+    ("الإعلان العالمي لحقوق الإنسان", "ar", "الإعلان العالمي لحقوق الإنسان (udhr)"),
+])
+def test_a_title_is_named_as_the_frames_language_names_it(title, lang, named):
+    """A new user read "Article 14 de Déclaration universelle…" and "of Universal Declaration…":
+    a document named by its title takes the article its head noun takes in the frame's language."""
+    from resqa.answer import _named
+
+    assert _named("udhr", SimpleNamespace(title=title, metadata={"file": "udhr.md"}), lang) == named
+
+
+def test_a_frame_contracts_and_opens_with_a_capital():
+    from resqa.answer import ExtractiveAnswerer
+    from resqa.model import Clause
+
+    def clause(kind, label):
+        return Clause(f"pacte/{kind}-2", "pacte", "Pacte international", kind, 2, label, "fr", "x", 0, 1, 0)
+
+    info = SimpleNamespace(title="Pacte international", metadata={"file": "pacte.md"})
+    frame = ExtractiveAnswerer(SimpleNamespace(catalogue=SimpleNamespace(docs={"pacte": info})), None)._frame  # type: ignore[arg-type]
+    assert frame(clause("article", "Article 2"), "fr") == "Article 2 du Pacte international (pacte) :"
+    assert frame(clause("chunk", ""), "en") == "The Pacte international (pacte) says:"
+
+
 def test_a_passage_without_a_heading_is_framed_by_its_document_alone():
     """A new user read "S/RES/17 (1947) (chunk) says:" (and syntec's articles, "code:L1221-21 (chunk)
     indique :"): a passage with no heading of its own is framed by its document; one with a

@@ -122,13 +122,15 @@ def _asks_for_the_whole(clause: Clause, res: SearchResult) -> bool:
     return not question_words(rest)
 
 
-def _named(doc_id: str, info) -> str:
+def _named(doc_id: str, info, lang: str = "") -> str:
     """How a frame names a document: its id, which is its symbol or reference code ("S/RES/186
     (1964)", "GA-2021-89-RES-09"), or, when the id is only its file's name ("udhr-en"), its title
-    with the id: "Universal Declaration of Human Rights (udhr-en)"."""
+    with the id, as a noun phrase of the frame's language `lang` (language.titled): "the
+    Universal Declaration of Human Rights (udhr-en)", "la Déclaration universelle des droits de
+    l'homme (udhr-fr)"; without `lang`, the bare title."""
     file, title = (info.metadata.get("file"), getattr(info, "title", None)) if info else (None, None)
     if file and title and title != doc_id and PurePath(file).stem == doc_id:
-        return f"{title} ({doc_id})"
+        return f"{language.titled(title, lang) if lang else title} ({doc_id})"
     return doc_id
 
 
@@ -252,8 +254,11 @@ class ExtractiveAnswerer:
         # a passage without a heading of its own is framed by its document alone, not "(chunk)"
         template = (t.get(clause.kind) if clause.kind != "chunk" else None) or (
             t["chunk"] if clause.label else t["chunk_plain"])
-        return template.format(ordinal=clause.ordinal, doc=_named(clause.doc_id, info), body=body,
-                               label=label, gloss=gloss)
+        frame = template.format(ordinal=clause.ordinal, doc=_named(clause.doc_id, info, lang), body=body,
+                                label=label, gloss=gloss)
+        # "Article 14 de le document …" -> "du document"; "the Universal Declaration … says:" -> "The"
+        frame = language.contracted(frame, lang)
+        return frame[:1].upper() + frame[1:]
 
     def _compose(self, query: Query, res: SearchResult, chosen: list[Hit], reason: str) -> Answer:
         citations = [c for c in (self._citation(i + 1, h, res) for i, h in enumerate(chosen)) if c]

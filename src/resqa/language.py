@@ -51,6 +51,33 @@ def followup_cues(lang: str) -> tuple[str, ...]:
     return tuple(fold(c) for c in _data()["followup"].get(lang, ()))
 
 
+def titled(title: str, lang: str) -> str:
+    """A title as a frame of `lang` names a document by it, with the article its head noun takes
+    (data/language.toml [titles]): "the Universal Declaration of Human Rights", "la Déclaration
+    universelle des droits de l'homme", "el documento “Universal Declaration of Human Rights”"
+    (a head noun not listed, here an English title in a Spanish frame). A language without an
+    entry gets the title as it is."""
+    rules = _data().get("titles", {}).get(lang)
+    if not rules:
+        return title
+    if "any" in rules:
+        return rules["any"] + title
+    head = next(iter(words(title)), "")
+    for gender in ("feminine", "masculine"):
+        if head in rules.get(f"{gender}_nouns", "").split():
+            elided = "vowel" in rules and head[:1] in tuple("aeiou")
+            return (rules["vowel"] if elided else rules[gender]) + title
+    opening, closing = rules.get("quotes", ("“", "”"))
+    return f"{rules['other']}{opening}{title}{closing}"
+
+
+def contracted(text: str, lang: str) -> str:
+    """`text` with the contractions of `lang`'s [titles] made ("de le document" -> "du document")."""
+    for a, b in _data().get("titles", {}).get(lang, {}).get("contractions", ()):
+        text = text.replace(a, b)
+    return text
+
+
 def words(text: str) -> list[str]:
     """Folded word tokens; elided articles ("l'exploitation") are split off."""
     out: list[str] = []
