@@ -296,6 +296,9 @@ def test_question_language(question, lang):
     ("ماذا قرر مجلس الأمن بشأن جائحة كوفيد-19؟", ["قرر", "مجلس", "الأمن", "بشأن", "جائحة", "كوفيد"]),
     ("Какие меры принял Совет Безопасности?", ["меры", "принял", "совет", "безопасности"]),
     ("What measures did the Council take against piracy?", ["measures", "council", "take", "against", "piracy"]),
+    # the words that frame a question about a text ("says", "resolution") in Russian and Arabic too
+    ("Что говорится в резолюции о роли женщин?", ["роли", "женщин"]),
+    ("ماذا يقول القرار عن اللاجئين؟", ["اللاجئين"]),
 ])
 def test_a_questions_function_words_are_dropped_in_every_language_of_the_library(question, words):
     """"ماذا" (what) and "какие" (which) were content words: matched everywhere, they kept a
@@ -403,6 +406,21 @@ def test_a_follow_up_on_a_resolution_the_library_does_not_hold_is_refused_too(li
 def test_an_article_of_the_declaration_is_addressed(library):
     ans = library.ask("What does Article 19 say?")
     assert ans.answerable and ans.citations[0].clause.clause_id == "udhr-en/art-3"
+
+
+@pytest.mark.parametrize("question, whole", [
+    ("What does Article 2 say?", True),
+    ("What does article 2 of the Universal Declaration say?", True),
+    ("¿Qué dice el artículo 2 de la Declaración Universal?", True),
+    ("What does Article 2 say about the political status of a country?", False),
+])
+def test_an_article_asked_for_by_its_place_and_document_is_quoted_whole(library, question, whole):
+    """"¿Qué dice el artículo 14 de la Declaración Universal?" quoted only paragraph 2 of the
+    article: the words naming its document ask nothing of it."""
+    ans = library.ask(question)
+    cited = ans.citations[0]
+    assert cited.clause.clause_id == "udhr-en/art-2"
+    assert (cited.quote == cited.clause.text) is whole
 
 
 def test_a_count_the_resolution_gives_is_answered(library):

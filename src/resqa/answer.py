@@ -111,15 +111,18 @@ def validate_history(history: object) -> list[str]:
 
 
 def _asks_for_the_whole(clause: Clause, res: SearchResult) -> bool:
-    """"What does OP2 say?", "Que dit le dernier considérant ?": the question addresses this
-    clause by its place and asks nothing else of it, so the quote is the whole clause."""
+    """"What does OP2 say?", "Que dit le dernier considérant ?", "¿Qué dice el artículo 14 de la
+    Declaración Universal?": the question addresses this clause by its place and asks nothing
+    else of it (the words of its document's title name the document, not what is asked), so the
+    quote is the whole clause."""
     addressed = res.evidence.addressed
     if not any(clause.clause_id in ids for ids in addressed.values()):
         return False
     rest = res.query.text
     for named in [*addressed, *res.references]:
         rest = rest.replace(named, " ")
-    return not question_words(rest)
+    title = set(tokens_for_query(clause.doc_title))  # stems: "Всеобщей декларации" names "Всеобщая декларация"
+    return not [w for w in question_words(rest) if not set(tokens_for_query(w)) & title]
 
 
 def _named(doc_id: str, info, lang: str = "") -> str:
