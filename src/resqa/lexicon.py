@@ -158,9 +158,14 @@ def frame_words() -> frozenset[str]:
 
 # ---------------------------------------------------------------- places (data/places.tsv)
 # The names translated through a table, not through e5's word vectors: countries and regions
-# (the Unicode CLDR's), and the United Nations' organs and offices ("Secrétaire général").
-# (table, whether a name counts only written in full: "Secrétaire général", not "général")
-NAME_TABLES = (("places.tsv", False), ("organs.tsv", True))
+# (the Unicode CLDR's), the United Nations' organs and offices ("Secrétaire général"), and its
+# peace operations, commissions and tribunals ("Force intérimaire des Nations Unies au Liban",
+# "FINUL": "United Nations Interim Force in Lebanon", "UNIFIL").
+# (table, whether a name counts only written in full: "Secrétaire général", not "général";
+#  whether its names are told apart by their own words only: an operation named after a place is
+#  not named by the place, "en el Líbano", and its common words, "Naciones Unidas", "Force",
+#  translate nothing)
+NAME_TABLES = (("places.tsv", False, False), ("organs.tsv", True, False), ("operations.tsv", False, True))
 PLACE_WORD_SHARE = 2  # a word of at most this many places' names in a language tells them apart
 # ("corée": North and South Korea); one of more ("south", "république", "islands") does not
 
@@ -204,56 +209,75 @@ def name_key(word: str) -> str:
 @dataclass(frozen=True)
 class _Name:
     place: str
+    lang: str
     words: frozenset[str]  # its content words, folded
     needed: frozenset[str]  # the keys (name_key) of those a question must write to name it: its telling words, or all
 
 
 @cache
-def _places() -> tuple[dict[str, tuple[_Name, ...]], dict[str, frozenset[str]]]:
-    """({folded word: the names it is needed for}, {place: the words that name it in every
-    language: each name's telling words, or all its words when none tells}) from the
-    Unicode CLDR's country and region names (data/places.tsv, resqa.tools.places)."""
-    names: list[tuple[str, str, frozenset[str]]] = []
-    share: dict[tuple[str, str], set[str]] = {}
+def _places() -> tuple[dict[str, tuple[_Name, ...]], dict[str, dict[str, frozenset[str]]]]:
+    """({folded word: the names it is needed for}, {place: {language: the words that name it in
+    that language: each name's telling words, or all its words when none tells; "": its one-word
+    names, acronyms among them, in any language}}) from the name tables (NAME_TABLES): the
+    Unicode CLDR's country and region names (data/places.tsv, resqa.tools.places), the United
+    Nations' organs and its operations. A word tells a name apart within its own table."""
+    names: list[tuple[str, str, str, frozenset[str]]] = []
+    share: dict[tuple[str, str, str], set[str]] = {}
     whole: set[str] = set()  # names written in full to be named: the organs'
-    for table, in_full in NAME_TABLES:
+    own_words = {table for table, _in_full, own in NAME_TABLES if own}
+    for table, in_full, _own in NAME_TABLES:
         for code, lang, name in _name_rows(table):
             words = _name_words(name)
-            names.append((code, lang, words))
+            names.append((table, code, lang, words))
             if in_full:
                 whole.add(code)
             for w in words:
-                share.setdefault((lang, w), set()).add(code)
+                share.setdefault((table, lang, w), set()).add(code)
+    place_words = {w for table, _code, _lang, words in names if table == "places.tsv" for w in words}
     by_word: dict[str, list[_Name]] = {}
-    words_of: dict[str, set[str]] = {}
-    for code, lang, words in names:
+    words_of: dict[str, dict[str, set[str]]] = {}
+    for table, code, lang, words in names:
         if not words:
             continue
         telling = frozenset() if code in whole else \
-            frozenset(w for w in words if len(share[(lang, w)]) <= PLACE_WORD_SHARE)
-        n = _Name(code, words, frozenset(name_key(w) for w in telling or words))
+            frozenset(w for w in words if len(share[(table, lang, w)]) <= PLACE_WORD_SHARE
+                      and not (table in own_words and w in place_words))
+        n = _Name(code, lang, words, frozenset(name_key(w) for w in telling or words))
         for w in n.needed:
             by_word.setdefault(w, []).append(n)
-        words_of.setdefault(code, set()).update(telling or words)
-    return {w: tuple(ns) for w, ns in by_word.items()}, {c: frozenset(ws) for c, ws in words_of.items()}
+        of = words_of.setdefault(code, {})
+        of.setdefault(lang, set()).update(telling or (() if table in own_words else words))
+        if len(words) == 1:
+            of.setdefault("", set()).update(words)
+    return ({w: tuple(ns) for w, ns in by_word.items()},
+            {c: {la: frozenset(ws) for la, ws in of.items()} for c, of in words_of.items()})
 
 
 def places_named(words: Iterable[str]) -> dict[str, frozenset[str]]:
-    """{question word: the words naming the same country or region in the other languages} for the
-    places the question's words name: every telling word of one of the place's names ("Sudáfrica";
-    "Corée", of "Corée du Sud" and "Corée du Nord"; "Estados" and "Unidos" together, not "Estados
-    Miembros"), or all its words when none tells ("Afrique du Sud"); a name within a longer one
-    named too ("Afrique" in "Afrique du Sud") does not count. e5's word vectors align place names
-    poorly ("corée" -> "korea" at a margin of 0.016, "sudáfrica" -> "sudan"); the Unicode CLDR's
-    names are a translation table for them."""
+    """{question word: the words naming the same country, region or United Nations body in the
+    other languages} for the places the question's words name: every telling word of one of the
+    place's names ("Sudáfrica"; "Corée", of "Corée du Sud" and "Corée du Nord"; "Estados" and
+    "Unidos" together, not "Estados Miembros"), or all its words when none tells ("Afrique du
+    Sud"); a name within a longer one named too ("Afrique" in "Afrique du Sud") does not count.
+    What is added is a translation: the names in the languages other than the one the question
+    wrote, and the one-word names, acronyms among them ("FINUL" and "Force intérimaire des
+    Nations Unies au Liban" -> "interim", "lebanon", "unifil"), not more words of the same
+    language's names. e5's word vectors align place names poorly ("corée" -> "korea" at a
+    margin of 0.016, "sudáfrica" -> "sudan"); these tables translate them."""
     by_word, words_of = _places()
     folded = {name_key(fold(w)): w for w in words}
     found = [n for w in folded for n in by_word.get(w, ()) if n.needed <= folded.keys()]
     found = [n for n in found if not any(n.words < m.words for m in found)]
+    # of two names one word tells ("intérimaire": the Force in Lebanon, the Mission in Kosovo),
+    # the one more of whose words the question writes
+    covered = {n: len({name_key(w) for w in n.words} & folded.keys()) for n in found}
+    found = [n for n in found if not any(n.needed & m.needed and covered[m] > covered[n] for m in found)]
     out: dict[str, set[str]] = {}
     for n in found:
+        of = words_of[n.place]
+        added = {x for la, ws in of.items() if la != n.lang for x in ws}
         for w in n.needed:
-            out.setdefault(folded[w], set()).update(x for x in words_of[n.place] if name_key(x) not in folded)
+            out.setdefault(folded[w], set()).update(x for x in added if name_key(x) not in folded)
     return {w: frozenset(ns) for w, ns in out.items()}
 
 
