@@ -254,14 +254,14 @@ def _boost(fused: dict[str, float], cat: Catalogue, doc_scores: dict[str, float]
         fused[cid] += DOC_WEIGHT * doc_scores.get(c.doc_id, 0.0)
         if c.label and own_tokens & _label_stems(c.label):
             fused[cid] += LABEL_WEIGHT
-    for cid in named_clauses:
+    for cid in sorted(named_clauses):  # sorted: clauses that tie keep one order, run after run
         if allowed is None or cid in allowed:
             fused[cid] = fused.get(cid, 0.0) + REFERENCE_WEIGHT
     # a clause the question addresses by its place comes before every other, however high the
     # boosts above took them (on a library they pass 1.0): one in the question's `language` first
     # ("article 26" is a clause of each language's Declaration), then by its own score
     ceiling = max(fused.values(), default=0.0)
-    for cid in {c for ids in addressed.values() for c in ids}:
+    for cid in sorted({c for ids in addressed.values() for c in ids}):
         own = cat.clauses[cid].language == language if cid in cat.clauses else False
         fused[cid] = fused.get(cid, 0.0) + ceiling + ADDRESS_WEIGHT * (2 if own else 1)
 
@@ -275,7 +275,7 @@ def _asked_of_its_part(fused: dict[str, float], question: str, cat: Catalogue, n
     evidence ranks. The adoption line is a part of a resolution, which syntec's chunks never are.)"""
     if PART_WEIGHT <= 0 or not any(a.name == "vote" for a in triggered(question)):
         return
-    for cid in {c for d in named_docs for c in cat.by_doc.get(d, [])} | set(fused):
+    for cid in sorted({c for d in named_docs for c in cat.by_doc.get(d, [])} | set(fused)):
         c = cat.clauses.get(cid)
         if c is not None and c.kind == "adoption" and (allowed is None or cid in allowed):
             fused[cid] = fused.get(cid, 0.0) + PART_WEIGHT
@@ -692,7 +692,7 @@ class HybridRetriever:
                 offices[w] = names[0]
                 continue
             alignment[w] = (names[0], 1.0)
-            for t in {t for n in names for t in tokens_for_query(n)} - own_tokens:
+            for t in sorted({t for n in names for t in tokens_for_query(n)} - own_tokens):
                 extra[t] = max(extra.get(t, 0.0), EXTRA_WEIGHT)
         return _Terms(own_tokens=own_tokens, extra=extra,
                       aligned={w: cw for w, (cw, _conf) in alignment.items()} | offices,
