@@ -120,6 +120,26 @@ def test_an_old_unnumbered_resolution_parses_into_its_parts_with_footnotes_apart
     assert cl[5].text.startswith("11 Ibid.")
 
 
+def test_a_whereas_right_after_the_headers_reference_opens_the_first_clause():
+    """"30 (1947). Resolution of 25 August 1947\n(S/525, I]\nWhereas …": no comma or full stop
+    ends the header's reference line, and the first "Whereas" paragraph was read as part of the
+    header (15 (1946), 30 (1947), 70 (1949) of the 878): a header quote then answered questions
+    about Indonesia. A keyword opening a line right after the reference, before any clause, opens
+    the first clause."""
+    text = ("30 (1947). Resolution of 25 August 1947\n(S/525, I]\nWhereas the Security Council on 1 August 1947\n"
+            "called upon the parties to cease hostilities forthwith,\n\nWhereas communications have been received,\n\n"
+            "The Security Council\n\n1. Notes with satisfaction the steps taken by the parties;\n\n"
+            "2. Notes with satisfaction the statement issued by the Netherlands Government on 11 August 1947;\n\n"
+            "3. Notes that the Netherlands Government intends to request the career consuls to report;\n\n"
+            "4. Notes that the Government of the Republic has requested the appointment of a commission;\n\n"
+            "5. Requests the Governments members of the Council which have career consular representatives "
+            "to instruct them to prepare reports on the situation.\n\nAdopted at the 194th meeting.\n")
+    cl = parse(_doc(text, "S/RES/30 (1947)"))
+    assert [c.clause_id.rsplit("/", 1)[1] for c in cl][:3] == ["head", "pre-1", "pre-2"]
+    assert cl[0].text == "30 (1947). Resolution of 25 August 1947 (S/525, I]"
+    assert cl[1].text.startswith("Whereas the Security Council on 1 August 1947")
+
+
 def test_numbered_paragraphs_are_never_merged_and_an_adverb_does_not_make_preamble():
     cl = parse(_doc(NUMBERED, "S/RES/719 (1991)"))
     ops = [c for c in cl if c.kind == "operative"]

@@ -132,7 +132,7 @@ def clause_starts(raw: str, lines: list[Line], floor: int, layout: Layout | None
         if arabic and not num:  # "1, That …": OCR read the full stop as a comma
             num = arabic
         offset = lead + (num.end() if num else 0)
-        found = (_keyword_start(raw, ln, lead, offset, floor, num, arabic, layout)
+        found = (_keyword_start(raw, ln, lead, offset, floor, num, arabic, layout, first=not starts)
                  or _unmarked_start(raw, ln, lead, offset, num, arabic, number, governing, layout))
         if found is not None:
             if found.kind == "operative" and found.keyword is not None and found.label != (governing or found).label:
@@ -146,9 +146,12 @@ def clause_starts(raw: str, lines: list[Line], floor: int, layout: Layout | None
 
 
 def _keyword_start(raw: str, ln: Line, lead: int, offset: int, floor: int, num: re.Match | None,
-                   arabic: re.Match | None, layout: Layout | None) -> Start | None:
+                   arabic: re.Match | None, layout: Layout | None, first: bool = False) -> Start | None:
     """The clause a keyword opens on this line: after its paragraph number, or after a "," or ";"
-    where two clauses run together on one line; None when no keyword stands where a clause may start."""
+    where two clauses run together on one line; None when no keyword stands where a clause may start.
+    `first`: no clause has started yet, so a keyword opening a line right after the header's
+    document reference ("30 (1947). Resolution of 25 August 1947\n(S/525, I]\nWhereas …") opens
+    the first clause, though no "," or "." ends what stands before it."""
     candidates = [offset]
     # Two clauses run together on one line: a capital keyword right after "," or ";".
     candidates += [m.end() for m in re.finditer(r"[,;]\s+(?=[A-ZÀ-Ý]{4})", ln.text)]
@@ -157,13 +160,15 @@ def _keyword_start(raw: str, ln: Line, lead: int, offset: int, floor: int, num: 
         if not hit:
             continue
         pos = ln.start + off
-        if prev_char(raw, pos) not in _ENDS_CLAUSE and pos != floor and not _after_opening(raw, pos, layout):
+        after_reference = first and off == offset == lead and prev_char(raw, pos) in ")]"
+        if prev_char(raw, pos) not in _ENDS_CLAUSE and pos != floor and not _after_opening(raw, pos, layout) \
+                and not after_reference:
             continue
         kw, written = hit
         rest = ln.text[off + len(written):off + len(written) + 3]
         if rest.strip() and rest.strip()[:1].isupper() and rest.strip()[:2].isupper():
             continue  # an all-capitals heading, not a clause opening
-        if not written.isupper() and not _sentence_case_start(kw, raw, pos, bool(num), off == offset, layout):
+        if not written.isupper() and not after_reference and not _sentence_case_start(kw, raw, pos, bool(num), off == offset, layout):
             continue
         # A paragraph number belongs to its clause ("2. Urges …"), not to the end of the last one.
         found = Start(ln.start + lead if num and off == offset else pos, kw.kind, written, kw)
