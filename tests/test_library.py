@@ -367,6 +367,8 @@ def library(tmp_path: Path):
     "What does S/RES/186 (1964) recommend?",
     "Que recommande la résolution 186 (1964) ?",
     "¿Qué recomienda la resolución 186?",
+    "What does res. 186 recommend?",  # held-out 10's en-003: "In res. 320, …" was searched everywhere
+    "Что рекомендует рез. 186?",
 ])
 def test_a_resolution_named_however_written_is_searched_inside(library, question):
     ans = library.ask(question)

@@ -45,6 +45,18 @@ def test_keys_ignore_punctuation_zero_padding_and_number_signs(a, b):
     assert references.key(a) == references.key(b)
 
 
+@pytest.mark.parametrize("text, named", [
+    ("In res. 320, what did the Council ask?", ["res. 320"]),
+    ("la rés. 242 (1967)", ["rés. 242 (1967)"]),
+    ("Res. 660 and 661", ["Res. 660", "661"]),
+    ("Noting resolutions MRE/RES.1/91, MRE/RES.2/91", []),  # another body's symbol, not "res. 1"
+    ("the measures. 3 Decides", []),
+])
+def test_res_is_an_abbreviation_of_resolution_only_as_a_word_before_a_number(text, named):
+    assert references.resolutions(text) == named
+    assert all(references.key(n).startswith(" resolution ") for n in named[:1])  # keyed as the word is
+
+
 def test_haystack_matches_whole_runs_and_says_which_text_holds_them():
     hay = references.Haystack([("a", "la résolution AGN/65/RES/10 sur la coopération"),
                                ("b", "la résolution AG-2005-RES-09 ; IDCC 14860")])

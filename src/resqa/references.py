@@ -33,8 +33,9 @@ _NOT_NAMES = {"EUR", "USD", "CHF", "GBP", "JPY", "CAD", "AUD", "CNY", "RUB", "IN
 
 # A resolution named by its number, however written: "resolution 242", "resolution 242 (1967)",
 # "la résolution 242", "la resolución 242", "резолюция 242", "القرار 242", "S/RES/242 (1967)",
-# "resolution 80/2"; a list names several ("resolutions 660 (1990) and 661 (1990)").
-_RES_WORD = r"(?:resolutions?|résolutions?|resoluci[oó]n(?:es)?|resoluç(?:ão|ões)|резолюци[яиюей]\w*|(?:ال)?قرار(?:ين|ات)?)"
+# "resolution 80/2", "res. 242", "rés. 242"; a list names several ("resolutions 660 (1990) and 661 (1990)").
+# The abbreviation only as a word of its own before a number and a space: "measures. 2", "MRE/RES.1/91" are none.
+_RES_WORD = r"(?:(?<![^\W_]|/)(?:r[eé]s|рез)\.(?=\s+\d)|resolutions?|résolutions?|resoluci[oó]n(?:es)?|resoluç(?:ão|ões)|резолюци[яиюей]\w*|(?:ال)?قرار(?:ين|ات)?)"
 _RES_NUMBER = r"\d{1,4}(?:/\d{1,4})?(?:\s*\((?:\d{4}|[IVXLCDM]+)\))?(?![^\W_])"
 _COUNCIL = r"(?:(?:of the |du |del )?(?:Security Council|Conseil de sécurité|Consejo de Seguridad|Совета Безопасности|مجلس الأمن)\s+)?"
 # Russian writes a year after its number, in the genitive ("резолюции Совета Безопасности 1978 и
