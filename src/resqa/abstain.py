@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from resqa.clean import fold
@@ -55,6 +55,8 @@ class Aspect:
     ranks: bool | str = True
     unless: tuple[str, ...] = ()  # folded phrases in which a trigger asks for nothing ("sans delai")
     refuses: bool = True  # a question asking it is refused when no top clause holds its evidence
+    # a time word (folded): a quantity of time is its evidence only when the question names time too
+    time: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,20 @@ def aspects() -> tuple[Aspect, ...]:
     data = toml("aspects.toml")
     return tuple(Aspect(name, {k: v for k, v in d.items() if isinstance(v, str) and k != "evidence"},
                         tuple(fold(t) for t in d["triggers"]), _evidence(d["evidence"]), d.get("ranks", True),
-                        tuple(fold(u) for u in d.get("unless", ())), d.get("refuses", True))
+                        tuple(fold(u) for u in d.get("unless", ())), d.get("refuses", True),
+                        re.compile(d["time"]) if "time" in d else None)
                  for name, d in data.items())
+
+
+class _NotOfTime:
+    """An aspect's evidence less the quantities of time ("six months"): what a count that is not
+    of time ("How many troops…?") is answered by (Aspect.time)."""
+
+    def __init__(self, evidence: re.Pattern[str], time: re.Pattern[str]) -> None:
+        self.evidence, self.time = evidence, time
+
+    def search(self, folded_text: str) -> bool:
+        return any(not self.time.search(m.group(0)) for m in self.evidence.finditer(folded_text))
 
 
 class _PlacesNamed:
@@ -140,7 +154,10 @@ def _matches(trigger: str, folded: str) -> bool:
 def triggered(question: str) -> tuple[Aspect, ...]:
     """The aspects a question asks for (read by retrieval twice and by the refusal once per question)."""
     folded = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
-    return tuple(a for a in aspects() if any(_matches(t, _without(folded, a.unless)) for t in a.triggers))
+    asked = [a for a in aspects() if any(_matches(t, _without(folded, a.unless)) for t in a.triggers)]
+    return tuple(replace(a, evidence=_NotOfTime(a.evidence, a.time))
+                 if a.time is not None and isinstance(a.evidence, re.Pattern) and not a.time.search(folded) else a
+                 for a in asked)
 
 
 def _without(folded: str, phrases: tuple[str, ...]) -> str:
