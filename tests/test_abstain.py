@@ -38,6 +38,7 @@ def test_ordinary_words_trigger_no_aspect(question):
     ("¿Quién es el autor de la resolución?", "authorship"),
     ("¿Qué países patrocinaron el proyecto de la resolución 814?", "authorship"),
     ("¿Qué país presentó el proyecto de resolución?", "authorship"),
+    ("من هي الدولة التي قدّمت مشروع القرار 112 (1956)؟", "authorship"),  # which State submitted the draft
     ("Quel est le financement prévu ?", "money"),
     ("Wie viele Länder haben dafür gestimmt?", "vote"),
     ("Is there a deadline?", "deadline"),
