@@ -140,6 +140,23 @@ def test_a_whereas_right_after_the_headers_reference_opens_the_first_clause():
     assert cl[1].text.startswith("Whereas the Security Council on 1 August 1947")
 
 
+@pytest.mark.parametrize("last, adoption", [
+    ("be admitted to membership in the United Nations", "Adopted without a vote at\nthe 1776th meeting."),
+    ("a withdrawal or substantial reduction of the Force,", "Adopted unanimously at the I364th meeting."),
+    ("16. Decides to remain seized of the matter", "Adopted unanimously at the 3321st meeting."),
+])
+def test_a_meeting_record_is_the_adoption_line_whatever_ends_the_last_paragraph(last, adoption):
+    """351 (1974) and 16 other resolutions of the 878: the OCR left no full stop (or a comma) at the
+    end of the last paragraph, and "Adopted … at the … meeting." was read as its last sentence."""
+    text = (f"Resolution 351 (1974)\nof 10 June 1974\n\nThe Security Council,\n\nHaving examined the application,\n\n"
+            f"Recommends to the General Assembly that the applicant {last}\n\n{adoption}\n")
+    cl = parse(_doc(text, "S/RES/351 (1974)"))
+    assert cl[-1].kind == "adoption" and cl[-1].text == " ".join(adoption.split())
+    assert cl[-2].kind == "operative" and cl[-2].text.endswith(last) and "Adopted" not in cl[-2].text
+    sentence = parse(_doc(text.replace(f"{last}\n\n{adoption}", f"{last}\nAdopted by the Assembly as its own."), "X"))
+    assert sentence[-1].kind == "operative"  # "Adopted" opening a sentence of the paragraph stays in it
+
+
 def test_numbered_paragraphs_are_never_merged_and_an_adverb_does_not_make_preamble():
     cl = parse(_doc(NUMBERED, "S/RES/719 (1991)"))
     ops = [c for c in cl if c.kind == "operative"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_CHARS = 10 * MAX_QUESTION_CHARS  # earlier questions, all together
-PARSER_VERSION = "8"  # bump when what is indexed for a clause changes (text, segments, gloss)
+PARSER_VERSION = "9"  # bump when what is indexed for a clause changes (text, segments, gloss)
 # bump when what a reader derives from the store changes (lexical tokens, stop words): the
 # catalogue's disk cache is rebuilt from the store, no re-ingest needed (catalogue.generation_of)
 DERIVED_VERSION = "4"  # 4: a word's IDF among the rows of its languages (lexical._rarity_within_languages)
