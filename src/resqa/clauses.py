@@ -214,9 +214,6 @@ def _opening(lines: list[Line], n_chars: int, patterns: list[str]) -> Line | Non
     return opening
 
 
-_ADOPTION_RECORD = re.compile(r"\s*(?:Adopted|Adoptée?|Adoptada|Aprobada)\b[^.;]{0,100}?\b(?:meetings?|séance|sesión)\b")
-
-
 def _ending(raw: str, lines: list[Line], lines_in: list[Line], last: int, end: int,
             un_layout: bool) -> tuple[Line | None, int | None, int]:
     """What follows the last clause (which starts at `last`): the adoption line, where the UN's
@@ -225,11 +222,13 @@ def _ending(raw: str, lines: list[Line], lines_in: list[Line], last: int, end: i
     adoption = (_find_line(lines_in, lex["adoption"], after=last + 1)
                 or _find_pattern(lines_in, lex["adoption_patterns"], after=last + 1))
     stop = adoption.start if adoption else end
+    record = re.compile(rf"\s*(?:{'|'.join(map(re.escape, lex['adoption']))})\b[^.;]{{0,100}}?"
+                        rf"\b(?:{'|'.join(map(re.escape, lex['meeting']))})\b")
     # An adoption word must stand alone on a short line at the end, not open a sentence; but a
     # record of the meeting ("Adopted without a vote at\nthe 1776th meeting.") is the adoption line
     # whatever the OCR left at the end of the last paragraph ("…in the United Nations", "…Force,").
     if adoption and (len(adoption.text.strip()) > 120 or (prev_char(raw, adoption.start) not in ".;"
-                                                          and not _ADOPTION_RECORD.match(raw, adoption.start))):
+                                                          and not record.match(raw, adoption.start))):
         adoption, stop = None, end
     notes = None
     if un_layout:  # the UN's footnotes follow the adoption line, or the last clause
